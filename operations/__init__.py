@@ -1,0 +1,1 @@
+"""One package per published operation: its contract, rules and handler."""

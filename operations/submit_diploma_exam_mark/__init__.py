@@ -1,0 +1,1 @@
+"""SubmitDiplomaExamMark: add, update, delete and restore diploma exam marks in batches."""

@@ -1,0 +1,57 @@
+"""The spyne types of SubmitDiplomaExamMark (PASI data contract V201602 shapes)."""
+from __future__ import annotations
+
+from spyne import ComplexModel
+
+from pasi_core import namespaces
+from pasi_core.contract.common import CallerInfo, Guid, PASICoreVersion, Text50
+from pasi_core.contract.strict import (
+    Boolean, DateTime, list_of, named_string, optional, required)
+
+NS = namespaces.PASI_SERVICE
+
+StateProvinceId = named_string("StateProvinceId", NS, max_len=20)
+"""An ASN.  Its format (nine digits) is checked per record by rule 9059, so one
+mistyped ASN does not refuse a whole batch."""
+
+CodeValue = named_string("CodeValue", NS, max_len=20, pattern="[!-~]+")
+MarkValue = named_string("MarkValue", NS, max_len=10, pattern="[!-~]+")
+MaximumMark = named_string("MaximumMark", NS, max_len=10, pattern="[0-9]+(\\.[0-9]+)?")
+FreeText100 = named_string("FreeText100", NS, max_len=100, pattern="\\S+( \\S+)*")
+
+
+class ComponentMarkInfo(ComplexModel):
+    __namespace__ = NS
+    _type_info = [
+        ("ComponentMarkStatus", required(CodeValue)),
+        ("ExamSittingRefId", required(Guid)),
+        ("MarkValue", optional(MarkValue)),
+        ("MarkFormat", optional(CodeValue)),
+        ("MaximumMark", optional(MaximumMark)),
+        ("FormId", optional(Text50)),
+        ("SuppliedContactName", optional(FreeText100)),
+    ]
+
+
+class ExamMarkInfo(ComplexModel):
+    __namespace__ = NS
+    _type_info = [
+        ("RefId", required(Guid)),
+        ("StateProvinceId", required(StateProvinceId)),
+        ("ExamRefId", required(Guid)),
+        ("ExamMarkStatus", required(CodeValue)),
+        ("MarkValue", optional(MarkValue)),
+        ("IsRescored", required(Boolean)),
+        ("IsDeleted", required(Boolean)),
+        ("PASICoreVersion", required(PASICoreVersion)),
+        ("ComponentMarks", list_of(ComponentMarkInfo, at_least_one=False)),
+        ("EffectiveUtc", optional(DateTime)),
+    ]
+
+
+class SubmitDiplomaExamMarkRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = [
+        ("CallerInfo", required(CallerInfo)),
+        ("ExamMarks", list_of(ExamMarkInfo, at_least_one=True)),
+    ]

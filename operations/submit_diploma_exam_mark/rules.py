@@ -1,0 +1,707 @@
+"""The validation rules of SubmitDiplomaExamMark, one function per rule number.
+
+Each rule is a pure function of a :class:`MarkCheck` (the submitted
+record, what is stored, the caller, the clock and the batch's view of the
+store) that yields :class:`Violation` values.  :data:`RULES` lists them in
+evaluation order (reference §3.5) and :func:`check_record` runs them all:
+every failing rule of a record is reported, not only the first.
+
+Messages live in :mod:`pasi_core.rule_catalogue`; a rule only supplies
+the placeholder values.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable, Iterator, Mapping
+
+from pasi_core.caller import MINISTRY_CLIENT_USER, Caller
+from pasi_core.domain.code_tables import (
+    COMPONENT_MARK_STATUS, EXAM_MARK_STATUS, EXAM_PERIOD, LETTER_GRADE, MARK_FORMAT, FEE_TYPE)
+from pasi_core.domain.school_years import display_school_year, school_year_of
+from pasi_core.domain.students import Student, is_well_formed_asn
+from pasi_core.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
+
+from .book import MarkBook
+from .fees import assess_registration_fee
+from .model import (
+    INCOMPLETE, INVALID, NOT_WRITTEN, REGISTERED, REGULAR, RESCORE_INCOMPLETE,
+    RESCORE_REQUESTED, RESCORE_RESCORED, WITHHELD, ComponentMark, Exam, ExamMark,
+    ExamSitting, Limits, StoredExamMark, SubmittedExamMark, rescore_request_status)
+
+# Mark format kinds (the ``Kind`` attribute of a MarkFormat code): the
+# format codes are data, the way each kind is checked is a rule.
+PERCENTAGE = "Percentage"
+NUMERICAL_SCORE = "NumericalScore"
+LETTER_GRADE_KIND = "LetterGrade"
+PASS_FAIL = "PassFail"
+
+STATUSES_WITHOUT_MARK_VALUE = frozenset({NOT_WRITTEN, WITHHELD, INVALID, INCOMPLETE, REGISTERED})
+WHOLE_NUMBER = re.compile(r"^[0-9]+$")
+LEADING_ZERO = re.compile(r"^0[0-9]")
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule_id: int
+    params: Mapping[str, object] = field(default_factory=dict)
+    path: str | None = None
+    template: str | None = None
+    """Set only when a rule has a second documented wording (40500)."""
+
+
+@dataclass(frozen=True)
+class MarkCheck:
+    """Everything one record's rules may read."""
+
+    submitted: SubmittedExamMark
+    caller: Caller
+    now: datetime
+    book: MarkBook
+    limits: Limits = Limits()
+    remove_repeat_registration_marks: bool = False
+
+    @property
+    def record(self) -> ExamMark:
+        return self.submitted.mark
+
+    @property
+    def stored(self) -> StoredExamMark | None:
+        return self.book.stored(self.record.ref_id)
+
+    @property
+    def is_create(self) -> bool:
+        return self.stored is None
+
+    @property
+    def is_delete(self) -> bool:
+        stored = self.stored
+        return self.record.is_deleted and stored is not None and not stored.mark.is_deleted
+
+    @property
+    def is_restore(self) -> bool:
+        stored = self.stored
+        return stored is not None and stored.mark.is_deleted and not self.record.is_deleted
+
+    @property
+    def student(self) -> Student | None:
+        return self.book.student(self.record.asn)
+
+    @property
+    def exam(self) -> Exam | None:
+        exam = self.book.exam(self.record.exam_ref_id)
+        return exam if exam is not None and exam.is_diploma_exam and not exam.is_deleted else None
+
+    @property
+    def stored_exam(self) -> Exam | None:
+        stored = self.stored
+        return self.book.exam(stored.mark.exam_ref_id) if stored else None
+
+    def sitting_of(self, component: ComponentMark) -> ExamSitting | None:
+        return self.book.sitting(component.sitting_ref_id)
+
+    def components(self) -> Iterator[tuple[str, ComponentMark, ExamSitting | None]]:
+        for position, component in enumerate(self.record.components):
+            yield f"ComponentMarks[{position}]", component, self.sitting_of(component)
+
+
+Rule = Callable[[MarkCheck], Iterable[Violation]]
+
+
+# --- concurrency and the shape of an update --------------------------------------------
+def rule_3004_version_mismatch(check: MarkCheck) -> Iterator[Violation]:
+    """0 on create; the stored version on update; a deleted record also accepts 0."""
+    stored, sent = check.stored, check.submitted.client_version
+    if stored is None:
+        ok, core = sent == 0, 0
+    elif stored.mark.is_deleted:
+        ok, core = sent in (stored.version, 0), stored.version
+    else:
+        ok, core = sent == stored.version, stored.version
+    if not ok:
+        yield Violation(3004, {"PASICoreVersion_core": core, "PASICoreVersion_client": sent},
+                        "PASICoreVersion")
+
+
+def rule_99006_cannot_create_deleted_mark(check: MarkCheck) -> Iterator[Violation]:
+    if check.is_create and check.record.is_deleted:
+        yield Violation(99006, {}, "IsDeleted")
+
+
+def rule_9068_update_of_deleted_record(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is not None and stored.mark.is_deleted and check.record.is_deleted:
+        yield Violation(9068, {})
+
+
+def rule_9067_delete_combined_with_changes(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if (stored is not None and stored.mark.is_deleted != check.record.is_deleted
+            and not _canonical(check.record).same_fields_as(_canonical(stored.mark))):
+        yield Violation(9067, {}, "IsDeleted")
+
+
+def rule_9023_empty_update(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if (stored is not None and not stored.mark.is_deleted and not check.record.is_deleted
+            and _canonical(check.record) == _canonical(stored.mark)):
+        yield Violation(9023, {})
+
+
+# --- the student ----------------------------------------------------------------------
+def rule_9059_invalid_or_inaccessible_asn(check: MarkCheck) -> Iterator[Violation]:
+    asn = check.record.asn
+    student = check.student if is_well_formed_asn(asn) else None
+    if student is None or (check.is_create and not _may_access_student(check, student)):
+        yield Violation(9059, {"StateProvinceId": asn}, "StateProvinceId")
+
+
+def rule_9009_deactivated_asn(check: MarkCheck) -> Iterator[Violation]:
+    student = check.student
+    if student is not None and student.is_deactivated and not check.caller.is_ministry:
+        yield Violation(9009, {"StateProvinceId": student.asn}, "StateProvinceId")
+
+
+def rule_9011_secondary_asn(check: MarkCheck) -> Iterator[Violation]:
+    student = check.student
+    if student is not None and student.is_secondary and not check.caller.is_ministry:
+        yield Violation(9011, {"SecondaryASN": student.asn, "PrimaryASN": student.primary_asn},
+                        "StateProvinceId")
+
+
+def rule_40544_secondary_asn_on_exam_mark(check: MarkCheck) -> Iterator[Violation]:
+    """Registrations are created on the Primary ASN; updates on a Secondary need Ministry Client User."""
+    student = check.student
+    if student is None or not student.is_secondary:
+        return
+    creating_registration = check.is_create and check.record.status == REGISTERED
+    updating_without_role = (not check.is_create
+                             and not check.caller.has_role(MINISTRY_CLIENT_USER))
+    if creating_registration or updating_without_role:
+        yield Violation(40544, {"SecondaryASN": student.asn, "PrimaryASN": student.primary_asn},
+                        "StateProvinceId")
+
+
+def rule_9063_asn_set_by_linking(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is not None and stored.asn_set_by_linking and check.record.asn != stored.mark.asn:
+        yield Violation(9063, {"ASN": stored.mark.asn}, "StateProvinceId")
+
+
+def rule_40558_asn_changed_to_another_student(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is None or check.record.asn == stored.mark.asn:
+        return
+    new_student, old_student = check.student, check.book.student(stored.mark.asn)
+    if new_student is not None and old_student is not None and (
+            new_student.logical_asn != old_student.logical_asn):
+        yield Violation(40558, {}, "StateProvinceId")
+
+
+# --- exam, codes, sittings and components -----------------------------------------------
+def rule_99005_unknown_diploma_exam(check: MarkCheck) -> Iterator[Violation]:
+    if check.exam is None:
+        yield Violation(99005, {"ExamRefId": check.record.exam_ref_id}, "ExamRefId")
+
+
+def rule_99002_unknown_exam_mark_status(check: MarkCheck) -> Iterator[Violation]:
+    if not check.book.codes.has(EXAM_MARK_STATUS, check.record.status):
+        yield Violation(99002, {"ExamMarkStatus": check.record.status}, "ExamMarkStatus")
+
+
+def rule_99003_unknown_component_mark_status(check: MarkCheck) -> Iterator[Violation]:
+    for path, component, _ in check.components():
+        if not check.book.codes.has(COMPONENT_MARK_STATUS, component.status):
+            yield Violation(99003, {"ComponentMarkStatus": component.status},
+                            f"{path}.ComponentMarkStatus")
+
+
+def rule_99004_unknown_mark_format(check: MarkCheck) -> Iterator[Violation]:
+    for path, component, _ in check.components():
+        if component.mark_format is not None and not check.book.codes.has(
+                MARK_FORMAT, component.mark_format):
+            yield Violation(99004, {"MarkFormat": component.mark_format}, f"{path}.MarkFormat")
+
+
+def rule_40531_exam_sitting_not_found(check: MarkCheck) -> Iterator[Violation]:
+    for path, component, sitting in check.components():
+        if sitting is None:
+            yield Violation(40531, {"ExamMark.ExamSittingID": component.sitting_ref_id},
+                            f"{path}.ExamSittingRefId")
+
+
+def rule_40532_exam_sitting_deleted(check: MarkCheck) -> Iterator[Violation]:
+    if check.record.is_deleted:
+        return  # a registration on a withdrawn sitting must stay deletable
+    for path, component, sitting in check.components():
+        if sitting is not None and sitting.is_deleted:
+            yield Violation(40532, {"ExamMark:ExamSitting": sitting.ref_id},
+                            f"{path}.ExamSittingRefId")
+
+
+def rule_40530_sitting_of_another_exam(check: MarkCheck) -> Iterator[Violation]:
+    for path, _, sitting in check.components():
+        if sitting is not None and sitting.exam_ref_id != check.record.exam_ref_id:
+            yield Violation(40530, {"ExamMark.ExamReferenceID": check.record.exam_ref_id},
+                            f"{path}.ExamSittingRefId")
+
+
+def rule_40534_components_do_not_match_exam(check: MarkCheck) -> Iterator[Violation]:
+    """Exactly one component mark per (undeleted) component of the exam."""
+    exam = check.exam
+    if exam is None or check.record.is_deleted:
+        return
+    codes = []
+    for _, _, sitting in check.components():
+        if sitting is None or sitting.exam_ref_id != exam.ref_id:
+            return  # already reported by 40531 / 40530
+        codes.append(sitting.component_code)
+    expected = set(exam.active_components)
+    problems = []
+    missing = sorted(expected - set(codes))
+    duplicated = sorted({code for code in codes if codes.count(code) > 1})
+    foreign = sorted(set(codes) - expected)
+    if missing:
+        problems.append("missing component(s) " + ", ".join(missing))
+    if duplicated:
+        problems.append("more than one mark for component(s) " + ", ".join(duplicated))
+    if foreign:
+        problems.append("component(s) " + ", ".join(foreign) + " not part of the exam")
+    if problems:
+        yield Violation(40534, {"ExamMarkReferenceID": check.record.ref_id,
+                                "Problem": "; ".join(problems)}, "ComponentMarks")
+
+
+def rule_40501_exam_session_changed(check: MarkCheck) -> Iterator[Violation]:
+    exam, stored_exam = check.exam, check.stored_exam
+    if exam is not None and stored_exam is not None and exam.session_key != stored_exam.session_key:
+        yield Violation(40501, {"OriginalExamSession": _describe_session(check, stored_exam),
+                                "NewExamSession": _describe_session(check, exam)}, "ExamRefId")
+
+
+def rule_99001_no_return_to_registered(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is not None and stored.mark.status != REGISTERED and check.record.status == REGISTERED:
+        yield Violation(99001, {"CurrentStatus": stored.mark.status}, "ExamMarkStatus")
+
+
+# --- authorization that depends on the caller --------------------------------------------
+def rule_40536_result_needs_ministry_client_user(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if exam is None or check.caller.has_role(MINISTRY_CLIENT_USER):
+        return
+    past_deadline = check.now >= exam.registration_deadline_utc
+    if check.record.status != REGISTERED or past_deadline:
+        yield Violation(40536, {}, "ExamMarkStatus")
+
+
+def rule_40541_special_sitting_needs_alberta_education(check: MarkCheck) -> Iterator[Violation]:
+    if check.caller.is_alberta_education:
+        return
+    components = list(check.record.components)
+    if check.stored is not None:
+        components += list(check.stored.mark.components)
+    if any((sitting := check.sitting_of(c)) is not None and sitting.is_special for c in components):
+        yield Violation(40541, {}, "ComponentMarks")
+
+
+def rule_40559_special_registration_in_same_session(check: MarkCheck) -> Iterator[Violation]:
+    if check.caller.is_alberta_education:
+        return
+    sessions = {exam.session_key: exam for exam in (check.exam, check.stored_exam) if exam}
+    for other in check.book.marks_of_person(check.record.asn):
+        if other.mark.ref_id == check.record.ref_id or not other.mark.is_active_registration:
+            continue
+        exam = sessions.get(check.book.session_of(other))
+        if exam is not None and any(
+                (sitting := check.book.sitting(c.sitting_ref_id)) and sitting.is_special
+                for c in other.mark.components):
+            yield Violation(40559, {
+                "course code": exam.course_code,
+                "course description": exam.course_name,
+                "Exam Period": check.book.codes.short_description(EXAM_PERIOD, exam.exam_period),
+                "School Year": display_school_year(exam.school_year)})
+            return
+
+
+def rule_62024_rescored_needs_alberta_education(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    touches_rescored = check.record.is_rescored or (stored is not None and stored.mark.is_rescored)
+    if touches_rescored and not check.caller.is_alberta_education:
+        yield Violation(62024, {}, "IsRescored")
+
+
+def rule_40555_part_of_open_registration_request(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is None or stored.registration_request_ref_id is None:
+        return
+    request = check.book.registration_requests.get(stored.registration_request_ref_id)
+    if request is not None and request.is_open:
+        yield Violation(40555, {})
+
+
+# --- mark values and formats ------------------------------------------------------------
+@dataclass(frozen=True)
+class _MarkValueSlot:
+    path: str
+    value: str
+    format_kind: str | None
+
+
+def _mark_value_slots(check: MarkCheck) -> Iterator[_MarkValueSlot]:
+    """Every mark value whose format is known: the exam's, and each component's."""
+    record, exam, codes = check.record, check.exam, check.book.codes
+    if (record.mark_value is not None and exam is not None
+            and record.status not in STATUSES_WITHOUT_MARK_VALUE):
+        yield _MarkValueSlot("MarkValue", record.mark_value,
+                             codes.attribute(MARK_FORMAT, exam.mark_format, "Kind"))
+    for path, component, _ in check.components():
+        if component.mark_value is not None and component.mark_format is not None:
+            kind = codes.attribute(MARK_FORMAT, component.mark_format, "Kind")
+            if kind is not None:
+                yield _MarkValueSlot(f"{path}.MarkValue", component.mark_value, kind)
+
+
+def _whole_number_in(value: str, low: int, high: int) -> bool:
+    return bool(WHOLE_NUMBER.match(value)) and low <= int(value) <= high
+
+
+def rule_9016_invalid_percentage(check: MarkCheck) -> Iterator[Violation]:
+    for slot in _mark_value_slots(check):
+        if slot.format_kind == PERCENTAGE and not _whole_number_in(slot.value, 0, 100):
+            yield Violation(9016, {"MarkValue": slot.value}, slot.path)
+
+
+def rule_9032_invalid_numerical_score(check: MarkCheck) -> Iterator[Violation]:
+    for slot in _mark_value_slots(check):
+        if slot.format_kind == NUMERICAL_SCORE and not _whole_number_in(slot.value, 0, 999):
+            yield Violation(9032, {"Mark Value": slot.value}, slot.path)
+
+
+def rule_9017_invalid_letter_grade(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if exam is None:
+        return
+    for slot in _mark_value_slots(check):
+        if slot.format_kind == LETTER_GRADE_KIND and not _is_letter_grade(
+                check, slot.value, exam.school_year):
+            yield Violation(9017, {"MarkValue": slot.value,
+                                   "SchoolYear": display_school_year(exam.school_year)}, slot.path)
+
+
+def rule_9018_invalid_pass_fail(check: MarkCheck) -> Iterator[Violation]:
+    for slot in _mark_value_slots(check):
+        if slot.format_kind == PASS_FAIL and slot.value not in ("P", "F"):
+            yield Violation(9018, {"MarkValue": slot.value}, slot.path)
+
+
+def rule_9024_leading_zeros(check: MarkCheck) -> Iterator[Violation]:
+    values = [("MarkValue", check.record.mark_value)]
+    for path, component, _ in check.components():
+        values += [(f"{path}.MarkValue", component.mark_value),
+                   (f"{path}.MaximumMark", component.maximum_mark)]
+    for path, value in values:
+        if value is not None and LEADING_ZERO.match(value):
+            yield Violation(9024, {"MarkValue": value}, path)
+
+
+def rule_40504_unexpected_exam_mark_value(check: MarkCheck) -> Iterator[Violation]:
+    if check.record.mark_value is not None and check.record.status in STATUSES_WITHOUT_MARK_VALUE:
+        yield Violation(40504, {"ExamMarkStatus": check.record.status}, "MarkValue")
+
+
+def rule_40509_missing_component_mark_value(check: MarkCheck) -> Iterator[Violation]:
+    if check.record.is_deleted:
+        return
+    for path, component, exam_component in _components_with_exam_component(check):
+        if (component.status == REGULAR and exam_component.is_mark_reportable
+                and component.mark_value is None):
+            yield Violation(40509, {"ComponentCode": exam_component.code,
+                                    "ExamMarkReferenceID": check.record.ref_id,
+                                    "ComponentMarkStatus": component.status,
+                                    "IsMarkReportable": "Yes"}, f"{path}.MarkValue")
+
+
+def rule_40513_unexpected_component_mark_value(check: MarkCheck) -> Iterator[Violation]:
+    if check.record.is_deleted:
+        return
+    for path, component, exam_component in _components_with_exam_component(check):
+        if component.mark_value is not None and not exam_component.is_mark_reportable:
+            yield Violation(40513, {"ComponentCode": exam_component.code,
+                                    "ExamMarkReferenceID": check.record.ref_id,
+                                    "IsMarkReportable": "No"}, f"{path}.MarkValue")
+
+
+def rule_40547_missing_component_mark_format(check: MarkCheck) -> Iterator[Violation]:
+    for path, component, sitting in check.components():
+        if component.mark_value is not None and component.mark_format is None:
+            code = sitting.component_code if sitting else component.sitting_ref_id
+            yield Violation(40547, {"ExamMarkReferenceID": check.record.ref_id,
+                                    "ComponentCode": code}, f"{path}.MarkFormat")
+
+
+def rule_40567_delete_with_mark_value(check: MarkCheck) -> Iterator[Violation]:
+    if check.is_delete and (check.record.mark_value is not None
+                            or check.stored.mark.mark_value is not None):
+        yield Violation(40567, {}, "MarkValue")
+
+
+# --- registration timing ----------------------------------------------------------------
+def rule_40542_registration_after_deadline(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if (exam is not None and check.is_create and check.record.is_active_registration
+            and check.now >= exam.registration_deadline_utc):
+        yield Violation(40542, {}, "ExamMarkStatus")
+
+
+def rule_40557_result_before_deadline(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if (exam is not None and not check.record.is_deleted and check.record.status != REGISTERED
+            and check.now < exam.registration_deadline_utc):
+        yield Violation(40557, {}, "ExamMarkStatus")
+
+
+# --- uniqueness, capacity and volume ------------------------------------------------------
+def rule_40540_duplicate_component_registration(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if (exam is None or not check.record.is_active_registration
+            or check.remove_repeat_registration_marks):
+        return
+    mine = _component_centres(check.book, check.record)
+    for other in _other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn)):
+        if mine & _component_centres(check.book, other.mark):
+            yield Violation(40540, {"ASN": check.record.asn}, "ComponentMarks")
+            return
+
+
+def rule_40554_repeated_registration(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if (exam is None or not check.caller.is_alberta_education or not check.is_create
+            or not check.record.is_active_registration):
+        return
+    starts = exam.first_scheduled_utc
+    if starts is not None and check.now >= starts:
+        return  # late registrations are exempt
+    if any(_other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn))):
+        yield Violation(40554, {"ASN": check.record.asn})
+
+
+def rule_40552_sitting_capacity_exceeded(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if exam is None or not check.record.is_active_registration:
+        return
+    stored = check.stored
+    already_counted = ({c.sitting_ref_id for c in stored.mark.components}
+                       if stored is not None and stored.mark.is_active_registration else set())
+    for path, component, sitting in check.components():
+        if (sitting is None or sitting.student_capacity is None
+                or sitting.ref_id in already_counted
+                or (sitting.scheduled_utc is not None and check.now >= sitting.scheduled_utc)):
+            continue
+        registered = check.book.registrations_on(sitting.ref_id)
+        if registered + 1 > sitting.student_capacity:
+            exam_component = exam.components.get(sitting.component_code)
+            yield Violation(40552, {
+                "exam component name": exam_component.name if exam_component else sitting.component_code,
+                "writing center name": sitting.writing_centre_name,
+                "location name": sitting.location_name,
+                "count of exam registrations": registered}, f"{path}.ExamSittingRefId")
+
+
+def rule_40553_too_many_exam_marks(check: MarkCheck) -> Iterator[Violation]:
+    if check.is_create and len(check.book.marks_of_asn(check.record.asn)) >= (
+            check.limits.max_exam_marks_per_student):
+        yield Violation(40553, {"ASN": check.record.asn}, "StateProvinceId")
+
+
+# --- rescores ---------------------------------------------------------------------------
+def rule_62023_duplicate_rescored_mark(check: MarkCheck) -> Iterator[Violation]:
+    exam, stored = check.exam, check.stored
+    becoming_rescored = check.record.is_rescored and (stored is None or not stored.mark.is_rescored)
+    if exam is None or check.record.is_deleted or not becoming_rescored:
+        return
+    for other in check.book.marks_of_person(check.record.asn):
+        if (other.mark.ref_id != check.record.ref_id and not other.mark.is_deleted
+                and other.mark.is_rescored and check.book.session_of(other) == exam.session_key):
+            yield Violation(62023, {}, "IsRescored")
+            return
+
+
+def rule_62020_rescore_without_requested_request(check: MarkCheck) -> Iterator[Violation]:
+    stored = check.stored
+    if stored is None or not check.record.is_rescored or stored.mark.is_rescored:
+        return
+    requests = check.book.rescore_requests_for(stored.mark.ref_id)
+    if requests and not any(rescore_request_status(r, False) == RESCORE_REQUESTED
+                            for r in requests):
+        yield Violation(62020, {}, "IsRescored")
+
+
+def rule_62022_delete_with_live_rescore_request(check: MarkCheck) -> Iterator[Violation]:
+    marks_to_delete = [check.stored] if check.is_delete else []
+    if check.remove_repeat_registration_marks and check.record.is_active_registration:
+        marks_to_delete += repeat_registrations(check)
+    for stored in marks_to_delete:
+        live = {RESCORE_INCOMPLETE, RESCORE_REQUESTED, RESCORE_RESCORED}
+        if any(rescore_request_status(r, stored.mark.is_rescored) in live
+               for r in check.book.rescore_requests_for(stored.mark.ref_id)):
+            yield Violation(62022, {}, "IsDeleted")
+            return
+
+
+# --- fees -------------------------------------------------------------------------------
+def rule_40500_registration_requires_fee(check: MarkCheck) -> Iterator[Violation]:
+    exam = check.exam
+    if exam is None or not check.record.is_active_registration:
+        return
+    if not (check.is_create or check.is_restore):
+        return  # the fee was settled when the registration was made
+    assessment = assess_registration_fee(check.record, exam, check.book)
+    if assessment.fee_type is not None and assessment.available_fee is None:
+        fee_name = check.book.codes.short_description(FEE_TYPE, assessment.fee_type)
+        template = RULE_40500_MINISTRY_TEMPLATE if check.caller.is_ministry else None
+        yield Violation(40500, {"fee type short description": fee_name}, "ExamMarkStatus", template)
+
+
+RULES: tuple[Rule, ...] = (
+    rule_3004_version_mismatch,
+    rule_99006_cannot_create_deleted_mark,
+    rule_9068_update_of_deleted_record,
+    rule_9067_delete_combined_with_changes,
+    rule_9059_invalid_or_inaccessible_asn,
+    rule_9009_deactivated_asn,
+    rule_9011_secondary_asn,
+    rule_40544_secondary_asn_on_exam_mark,
+    rule_9063_asn_set_by_linking,
+    rule_40558_asn_changed_to_another_student,
+    rule_99005_unknown_diploma_exam,
+    rule_99002_unknown_exam_mark_status,
+    rule_99003_unknown_component_mark_status,
+    rule_99004_unknown_mark_format,
+    rule_40531_exam_sitting_not_found,
+    rule_40532_exam_sitting_deleted,
+    rule_40530_sitting_of_another_exam,
+    rule_40534_components_do_not_match_exam,
+    rule_40501_exam_session_changed,
+    rule_99001_no_return_to_registered,
+    rule_40536_result_needs_ministry_client_user,
+    rule_40541_special_sitting_needs_alberta_education,
+    rule_40559_special_registration_in_same_session,
+    rule_62024_rescored_needs_alberta_education,
+    rule_40555_part_of_open_registration_request,
+    rule_9016_invalid_percentage,
+    rule_9032_invalid_numerical_score,
+    rule_9017_invalid_letter_grade,
+    rule_9018_invalid_pass_fail,
+    rule_9024_leading_zeros,
+    rule_40504_unexpected_exam_mark_value,
+    rule_40509_missing_component_mark_value,
+    rule_40513_unexpected_component_mark_value,
+    rule_40547_missing_component_mark_format,
+    rule_40567_delete_with_mark_value,
+    rule_40542_registration_after_deadline,
+    rule_40557_result_before_deadline,
+    rule_40540_duplicate_component_registration,
+    rule_40554_repeated_registration,
+    rule_40552_sitting_capacity_exceeded,
+    rule_40553_too_many_exam_marks,
+    rule_62023_duplicate_rescored_mark,
+    rule_62020_rescore_without_requested_request,
+    rule_62022_delete_with_live_rescore_request,
+    rule_40500_registration_requires_fee,
+    rule_9023_empty_update,
+)
+
+
+def check_record(check: MarkCheck) -> list[Violation]:
+    """Run every rule; a record passes only when the list is empty."""
+    return [violation for rule in RULES for violation in rule(check)]
+
+
+# --- helpers ----------------------------------------------------------------------------
+def repeat_registrations(check: MarkCheck) -> list[StoredExamMark]:
+    """Other undeleted registrations of this ASN for the same course and session
+    (what the internal RemoveRepeatRegistrationMarks flag deletes)."""
+    exam = check.exam
+    if exam is None:
+        return []
+    return list(_other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn)))
+
+
+def _other_registrations_in_session(check: MarkCheck, exam: Exam,
+                                    marks: Iterable[StoredExamMark]) -> Iterator[StoredExamMark]:
+    for other in marks:
+        if (other.mark.ref_id != check.record.ref_id and other.mark.is_active_registration
+                and check.book.session_of(other) == exam.session_key):
+            yield other
+
+
+def _component_centres(book: MarkBook, mark: ExamMark) -> set[tuple[str, str | None]]:
+    centres = set()
+    for component in mark.components:
+        sitting = book.sitting(component.sitting_ref_id)
+        if sitting is not None:
+            centres.add((sitting.component_code, sitting.writing_centre_code))
+    return centres
+
+
+def _components_with_exam_component(check: MarkCheck):
+    exam = check.exam
+    if exam is None:
+        return
+    for path, component, sitting in check.components():
+        if sitting is None or sitting.exam_ref_id != exam.ref_id:
+            continue
+        exam_component = exam.components.get(sitting.component_code)
+        if exam_component is not None:
+            yield path, component, exam_component
+
+
+def _is_letter_grade(check: MarkCheck, value: str, school_year: int) -> bool:
+    grade = check.book.codes.get(LETTER_GRADE, value)  # case-sensitive, as 9017 requires
+    if grade is None:
+        return False
+    effective = grade.attributes.get("EffectiveSchoolYear")
+    expiry = grade.attributes.get("ExpirySchoolYear")
+    return ((effective is None or school_year >= int(effective))
+            and (expiry is None or school_year <= int(expiry)))
+
+
+def _may_access_student(check: MarkCheck, student: Student) -> bool:
+    """Student association (rule 9059, docs/decisions.md).
+
+    The Ministry reaches every student.  A school reaches students enrolled
+    with it in the current or previous school year, or registered to write
+    at it; an authority reaches students enrolled in its schools in those
+    years.
+    """
+    caller = check.caller
+    if caller.is_ministry:
+        return True
+    current = school_year_of(check.now)
+    years = {current, current - 1}
+    enrolments = check.book.enrolments
+    schools = {(school, year) for asn in check.book.linked_asns(student.asn)
+               for school, year in enrolments.schools_by_student.get(asn, ())}
+    if caller.is_school:
+        if any(school == caller.organization_code and year in years for school, year in schools):
+            return True
+        return caller.organization_code in check.book.registered_writing_centres(student.asn, check.now)
+    if caller.is_authority:
+        return any(enrolments.authority_of_school.get(school) == caller.organization_code
+                   and year in years for school, year in schools)
+    return False
+
+
+def _canonical(mark: ExamMark) -> ExamMark:
+    """Component order carries no meaning: compare marks with components sorted."""
+    ordered = tuple(sorted(mark.components, key=lambda c: (c.sitting_ref_id, c.status,
+                                                           c.mark_value or "")))
+    return ExamMark(mark.ref_id, mark.asn, mark.exam_ref_id, mark.status, mark.mark_value,
+                    mark.is_rescored, mark.is_deleted, ordered)
+
+
+def _describe_session(check: MarkCheck, exam: Exam) -> str:
+    period = check.book.codes.short_description(EXAM_PERIOD, exam.exam_period)
+    return f"{exam.course_code} {period} {display_school_year(exam.school_year)}"

@@ -1,0 +1,122 @@
+"""Builds the WSGI application: the endpoints, their WSDL, the audit writer."""
+from __future__ import annotations
+
+import logging
+import spyne.const
+from spyne import Application
+from spyne.protocol.soap import Soap11
+from spyne.server.wsgi import WsgiApplication
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
+
+from pasi_core import namespaces
+from pasi_core.authentication import Authenticator, DevelopmentAuthenticator, RejectAllAuthenticator
+from pasi_core.config import Settings
+from pasi_core.contract.common import PASIFault
+from pasi_core.contract.wsdl import canonical_wsdl
+from pasi_core.runtime import Runtime, utc_now
+from pasi_core.soap.exchange import Exchange
+from pasi_core.soap.gateway import Router, SoapEndpoint
+from pasi_core.soap.protocol import HardenedSoap11
+from persistence import models
+from persistence.database import create_database_engine, session_factory
+
+log = logging.getLogger("pasi_core.application")
+
+# spyne forces a full gc.collect() at most once a second per request; with
+# large batches that is a visible pause.  Python's own collector suffices.
+spyne.const.MIN_GC_INTERVAL = float("inf")
+
+
+def quiet_spyne_logging() -> None:
+    """spyne logs whole request bodies (student data) on errors and at DEBUG."""
+    logging.getLogger("spyne").setLevel(logging.CRITICAL)
+
+
+def endpoint_services() -> dict[str, tuple[str, list]]:
+    """Endpoint name -> (target namespace, spyne services)."""
+    from operations.submit_diploma_exam_mark.service import SubmitDiplomaExamMarkService
+
+    return {"PASIService": (namespaces.PASI_SERVICE, [SubmitDiplomaExamMarkService])}
+
+
+def build_spyne_application(name: str, runtime: Runtime | None) -> Application:
+    tns, services = endpoint_services()[name]
+    return Application(services, tns=tns, name=name, in_protocol=HardenedSoap11(),
+                       out_protocol=Soap11(), config=runtime, classes=(PASIFault,))
+
+
+def endpoint_wsdl(name: str, public_url: str, spyne_wsgi: WsgiApplication | None = None) -> bytes:
+    if spyne_wsgi is None:
+        spyne_wsgi = WsgiApplication(build_spyne_application(name, None))
+    address = f"{public_url.rstrip('/')}/{name}"
+    spyne_wsgi.doc.wsdl11.build_interface_document(address)
+    return canonical_wsdl(spyne_wsgi.doc.wsdl11.get_interface_document(), name, address)
+
+
+def make_authenticator(settings: Settings) -> Authenticator:
+    if settings.development_authentication:
+        return DevelopmentAuthenticator()
+    return RejectAllAuthenticator()
+
+
+def create_wsgi_app(settings: Settings, engine: Engine | None = None,
+                    authenticator: Authenticator | None = None, clock=utc_now):
+    quiet_spyne_logging()
+    engine = engine or create_database_engine(settings.database_url)
+    runtime = Runtime(settings=settings, engine=engine, session_factory=session_factory(engine),
+                      authenticator=authenticator or make_authenticator(settings), clock=clock)
+    audit = AuditWriter(runtime)
+    endpoints = {}
+    for name in endpoint_services():
+        spyne_wsgi = WsgiApplication(build_spyne_application(name, runtime),
+                                     max_content_length=settings.max_request_bytes)
+        wsdl = endpoint_wsdl(name, settings.public_url, spyne_wsgi)
+        endpoints[name] = SoapEndpoint(name, spyne_wsgi, wsdl,
+                                       max_request_bytes=settings.max_request_bytes, audit=audit)
+    return Router(endpoints, health=HealthCheck(engine))
+
+
+class AuditWriter:
+    """Writes one request_audit row per request, in its own short transaction."""
+
+    def __init__(self, runtime: Runtime):
+        self._runtime = runtime
+
+    def __call__(self, exchange: Exchange) -> None:
+        row = {
+            "message_id": exchange.message_id, "received_utc": self._runtime.clock(),
+            "endpoint": exchange.endpoint, "operation": exchange.operation,
+            "organization_code": _clip(exchange.organization_code, 20),
+            "client_name": _clip(exchange.client_name, 200),
+            "client_message_id": _clip(exchange.client_message_id, 50),
+            "remote_address": _clip(exchange.remote_address, 64),
+            "outcome": exchange.outcome or "unknown", "rule_id": exchange.rule_id,
+            "record_count": exchange.record_count, "accepted_count": exchange.accepted_count,
+            "rejected_count": exchange.record_count - exchange.accepted_count,
+            "duration_ms": exchange.elapsed_ms,
+        }
+        with self._runtime.engine.begin() as connection:
+            connection.execute(insert(models.RequestAudit), [row])
+
+
+class HealthCheck:
+    """``GET /health``: 200 when the database answers, 503 otherwise."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def __call__(self, environ, start_response):
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            status, body = "200 OK", b"ok\n"
+        except Exception:
+            status, body = "503 Service Unavailable", b"database unavailable\n"
+        start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value is not None else None
+

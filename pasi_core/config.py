@@ -1,0 +1,82 @@
+"""Settings, read once from the environment at start-up.
+
+Every setting has a safe default for the embedded (SQLite, loopback)
+mode; production sets ``PASI_DATABASE_URL`` and ``PASI_PUBLIC_URL``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pasi_core.errors import ConfigurationError
+
+DEFAULT_DATABASE_PATH = Path("var") / "pasi-core.sqlite3"
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _flag(env: dict[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_DATABASE_PATH}")
+    public_url: str = "http://127.0.0.1:8000"
+    """Base URL clients use; the WSDL's soap:address is built from it at start-up."""
+
+    max_request_bytes: int = 32 * 1024 * 1024
+    """Largest accepted HTTP body; 10,000 exam marks with components is about 6 MiB."""
+
+    max_records_per_request: int = 10_000
+    max_exam_marks_per_student: int = 100
+    """Rule 40553: most Exam Mark records (deleted ones included) one ASN may hold."""
+
+    development_authentication: bool = False
+    """Trust ``CallerInfo.OrganizationCode`` from loopback clients (development only)."""
+
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if environ is None else environ)
+        defaults = cls()
+        settings = cls(
+            database_url=env.get("PASI_DATABASE_URL") or defaults.database_url,
+            public_url=(env.get("PASI_PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            max_request_bytes=_int(env, "PASI_MAX_REQUEST_BYTES", defaults.max_request_bytes, 1024),
+            max_records_per_request=_int(env, "PASI_MAX_RECORDS_PER_REQUEST",
+                                         defaults.max_records_per_request),
+            max_exam_marks_per_student=_int(env, "PASI_MAX_EXAM_MARKS_PER_STUDENT",
+                                            defaults.max_exam_marks_per_student),
+            development_authentication=_flag(env, "PASI_DEV_AUTH"),
+            log_level=env.get("PASI_LOG_LEVEL", defaults.log_level).upper(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigurationError(
+                f"PASI_PUBLIC_URL must be an absolute http(s) URL, got {self.public_url!r}")
+        if parts.query or parts.fragment:
+            raise ConfigurationError("PASI_PUBLIC_URL must not carry a query or fragment")
+
+    def with_changes(self, **changes) -> "Settings":
+        updated = replace(self, **changes)
+        updated.validate()
+        return updated

@@ -1,0 +1,1 @@
+"""spyne types of the published contract that every endpoint shares."""

@@ -1,0 +1,92 @@
+"""The published contract: canonical WSDL per endpoint and the XSD files.
+
+spyne generates the WSDL from our types; its element order depends on
+hash order, so we sort it into a canonical form.  The same bytes (with the
+deployment's public URL) are served at ``?wsdl``, and written under
+``wsdl/`` and ``schemas/`` by ``pasi-core export-contract``.
+"""
+from __future__ import annotations
+
+import copy
+
+from lxml import etree
+
+from pasi_core import namespaces
+
+WSDL = "http://schemas.xmlsoap.org/wsdl/"
+XSD = "http://www.w3.org/2001/XMLSchema"
+SOAP11_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
+
+SCHEMA_FILES = {
+    namespaces.COMMON: "pasi-common-2026.xsd",
+    namespaces.PASI_SERVICE: "pasi-service-2026.xsd",
+    namespaces.PASI_SYSTEM: "pasi-system-2026.xsd",
+}
+
+_WSDL_ORDER = ["documentation", "types", "message", "portType", "binding", "service"]
+_XSD_ORDER = ["import", "simpleType", "complexType", "element"]
+
+
+def _sort_children(parent: etree._Element, order: list[str]) -> None:
+    children = [child for child in parent if isinstance(child.tag, str)]
+    for child in children:
+        parent.remove(child)
+
+    def key(child):
+        local = etree.QName(child).localname
+        rank = order.index(local) if local in order else len(order)
+        return (rank, child.get("name") or child.get("namespace") or "")
+
+    parent.extend(sorted(children, key=key))
+
+
+def canonical_wsdl(raw_wsdl: bytes, service_name: str, address: str) -> bytes:
+    """Sorted, pretty-printed WSDL whose soap:address is ``address``."""
+    root = etree.fromstring(raw_wsdl)
+    used = {namespaces.COMMON, namespaces.PASI_SERVICE, namespaces.PASI_SYSTEM}
+    for schema in root.iter(f"{{{XSD}}}schema"):
+        _sort_children(schema, _XSD_ORDER)
+        unknown = schema.get("targetNamespace") not in used
+        if unknown:
+            raise ValueError(f"type in an unexpected namespace {schema.get('targetNamespace')!r}: "
+                             "give every customized type __namespace__")
+    _sort_children(root, _WSDL_ORDER)
+    for service in root.iter(f"{{{WSDL}}}service"):
+        service.set("name", service_name)
+    for soap_address in root.iter(f"{{{SOAP11_BINDING}}}address"):
+        soap_address.set("location", address)
+    etree.cleanup_namespaces(root, keep_ns_prefixes=[p for p in root.nsmap if p])
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def schema_documents(wsdl: bytes) -> dict[str, bytes]:
+    """The XSD documents embedded in a WSDL, as stand-alone files that import each other."""
+    root = etree.fromstring(wsdl, etree.XMLParser(remove_blank_text=True))
+    documents = {}
+    for schema in root.iter(f"{{{XSD}}}schema"):
+        target = schema.get("targetNamespace")
+        # QName values inside the schema use the wsdl:definitions prefixes:
+        # declare the ones the schema uses.
+        available = {prefix: uri for prefix, uri in schema.nsmap.items() if prefix}
+        used = _qname_prefixes(schema)
+        nsmap = {"xs": XSD} | {p: available[p] for p in sorted(used) if p in available}
+        standalone = etree.Element(f"{{{XSD}}}schema", nsmap=nsmap, attrib=dict(schema.attrib))
+        for child in schema:
+            child = copy.deepcopy(child)
+            if etree.QName(child).localname == "import" and child.get("namespace") in SCHEMA_FILES:
+                child.set("schemaLocation", SCHEMA_FILES[child.get("namespace")])
+            standalone.append(child)
+        etree.cleanup_namespaces(standalone, keep_ns_prefixes=list(nsmap))
+        documents[SCHEMA_FILES[target]] = etree.tostring(
+            standalone, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+    return documents
+
+
+def _qname_prefixes(schema: etree._Element) -> set[str]:
+    prefixes = set()
+    for element in schema.iter():
+        for attribute in ("type", "base", "ref", "itemType"):
+            value = element.get(attribute)
+            if value and ":" in value:
+                prefixes.add(value.split(":", 1)[0])
+    return prefixes

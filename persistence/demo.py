@@ -1,0 +1,185 @@
+"""``pasi-core seed-demo``: a synthetic, realistic province in the load format.
+
+Deterministic for a given ``--seed`` and reference date: the same command
+gives the same file.  Exam sessions are placed around the reference date
+(past sessions carry results, coming ones carry registrations), so the
+demo exercises the deadline rules the day it is generated.  Nothing in it
+is real: names are drawn from short lists and ASNs are random.
+"""
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from pasi_core.domain.school_years import school_year_of
+from persistence.reference_loader import STANDARD_CODE_TABLES
+
+LAST_NAMES = ["Anderson", "Bouchard", "Campbell", "Cardinal", "Chen", "Dubois", "Fraser",
+              "Gauthier", "Grant", "Kaur", "Lee", "MacDonald", "Martin", "Nguyen", "Patel",
+              "Roy", "Singh", "Smith", "Tremblay", "Wilson", "Wong", "Yellowhorn"]
+FIRST_NAMES = ["Aiden", "Amelia", "Ava", "Benjamin", "Chloe", "Elijah", "Emma", "Ethan",
+               "Harper", "Isla", "Jack", "Liam", "Lucas", "Mia", "Noah", "Olivia", "Owen",
+               "Sophia", "William", "Zoe"]
+TOWNS = ["Airdrie", "Brooks", "Calgary", "Camrose", "Cold Lake", "Edmonton", "Grande Prairie",
+         "Lethbridge", "Medicine Hat", "Red Deer", "St. Albert", "Wetaskiwin"]
+# (course code, course name, components): ELA and Social have a written part.
+COURSES = [
+    ("ELA30-1", "English Language Arts 30-1", ("WR", "MS")),
+    ("ELA30-2", "English Language Arts 30-2", ("WR", "MS")),
+    ("SOC30-1", "Social Studies 30-1", ("WR", "MS")),
+    ("SOC30-2", "Social Studies 30-2", ("WR", "MS")),
+    ("MAT30-1", "Mathematics 30-1", ("MS",)),
+    ("MAT30-2", "Mathematics 30-2", ("MS",)),
+    ("BIO30", "Biology 30", ("MS",)),
+    ("CHE30", "Chemistry 30", ("MS",)),
+    ("PHY30", "Physics 30", ("MS",)),
+    ("SCN30", "Science 30", ("MS",)),
+]
+COMPONENT_NAMES = {"WR": "Written Response", "MS": "Machine Scored"}
+# Exam period, month and day of the first writing, as offsets into the school year.
+SESSIONS = [("NOV", 11, 1), ("JAN", 1, 20), ("APR", 4, 12), ("JUN", 6, 16), ("AUG", 8, 4)]
+REGISTRATION_WINDOW = timedelta(days=42)
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _session_date(school_year: int, month: int, day: int) -> date:
+    return date(school_year - 1 if month >= 9 else school_year, month, day)
+
+
+def generate(students: int = 2000, seed: int = 2026, today: date | None = None,
+             schools_per_authority: int = 5) -> dict:
+    rng = random.Random(seed)
+    today = today or date.today()
+    current_year = school_year_of(today)
+    authorities = max(1, students // 2000 + 2)
+    document: dict[str, list] = {name: [] for name in (
+        "Organizations", "Students", "SchoolEnrolments", "DiplomaExams", "ExamSittings",
+        "WaivedFees", "RegistrationRequests", "DiplomaExamMarks", "RescoreRequests")}
+    document["CodeTables"] = json.loads(STANDARD_CODE_TABLES.read_text())["CodeTables"]
+
+    orgs = document["Organizations"]
+    orgs.append({"OrganizationCode": "O.1", "Name": "Alberta Education", "AuthorityCode": None})
+    schools = []
+    for a in range(1, authorities + 1):
+        town = TOWNS[(a - 1) % len(TOWNS)]
+        authority = f"A.{a:04d}"
+        orgs.append({"OrganizationCode": authority, "Name": f"{town} School Division No. {a}",
+                     "AuthorityCode": None})
+        for s in range(schools_per_authority):
+            code = f"S.{a * 100 + s + 1:04d}"
+            schools.append(code)
+            orgs.append({"OrganizationCode": code, "Name": f"{town} High School {s + 1}",
+                         "AuthorityCode": authority})
+
+    asns = rng.sample(range(100_000_000, 999_999_999), students)
+    people = []
+    for index, number in enumerate(asns):
+        asn = f"{number:09d}"
+        person = {"StateProvinceId": asn, "LegalLastName": rng.choice(LAST_NAMES),
+                  "LegalFirstName": rng.choice(FIRST_NAMES),
+                  "BirthDate": (date(current_year - 18, 1, 1)
+                                + timedelta(days=rng.randrange(0, 730))).isoformat()}
+        if index % 97 == 5 and people:
+            person["PrimaryStateProvinceId"] = people[-1]["StateProvinceId"]
+        elif index % 211 == 7:
+            person["IsDeactivated"] = True
+        people.append(person)
+        school = rng.choice(schools)
+        for year in (current_year - 1, current_year):
+            document["SchoolEnrolments"].append({
+                "StateProvinceId": asn, "OrganizationCode": school, "SchoolYear": year,
+                "Grade": "12" if year == current_year else "11"})
+        person["_school"] = school
+    document["Students"] = [{k: v for k, v in p.items() if not k.startswith("_")} for p in people]
+
+    exams = []
+    for school_year in (current_year - 1, current_year, current_year + 1):
+        for period, month, day in SESSIONS:
+            writes_on = _session_date(school_year, month, day)
+            if school_year == current_year + 1 and period != "NOV":
+                continue
+            for course, name, components in COURSES:
+                exam_id = _guid(rng)
+                start = datetime.combine(writes_on, time(15, 0))  # 9:00 in Alberta
+                exam = {"RefId": exam_id, "CourseCode": course, "CourseName": name,
+                        "SchoolYear": school_year, "ExamPeriod": period, "ExamLanguage": "E",
+                        "ExamType": "DPE", "MarkFormat": "PCT",
+                        "RegistrationDeadlineUtc": (start - REGISTRATION_WINDOW).isoformat() + "Z",
+                        "RescoreDeadlineDate": (writes_on + timedelta(days=60)).isoformat(),
+                        "Components": [{"ComponentCode": c, "NameEnglish": COMPONENT_NAMES[c],
+                                        "Weight": 100 // len(components), "IsMarkReportable": True,
+                                        "ScheduledDtoTime": (start + timedelta(days=i * 7)).isoformat() + "Z"}
+                                       for i, c in enumerate(components)]}
+                document["DiplomaExams"].append(exam)
+                sittings = {}
+                for school in schools:
+                    for i, c in enumerate(components):
+                        sitting = {"RefId": _guid(rng), "ExamRefId": exam_id, "ComponentCode": c,
+                                   "OrganizationCode": school, "LocationName": "Gymnasium",
+                                   "ScheduledDtoTime": (start + timedelta(days=i * 7)).isoformat() + "Z",
+                                   "StudentCapacity": 400, "IsSpecial": False}
+                        document["ExamSittings"].append(sitting)
+                        sittings[(school, c)] = sitting["RefId"]
+                for i, c in enumerate(components):
+                    special = {"RefId": _guid(rng), "ExamRefId": exam_id, "ComponentCode": c,
+                               "OrganizationCode": "O.1", "LocationName": "Special Writing Centre",
+                               "ScheduledDtoTime": (start + timedelta(days=i * 7)).isoformat() + "Z",
+                               "StudentCapacity": 20, "IsSpecial": True}
+                    document["ExamSittings"].append(special)
+                exams.append((exam, start, sittings))
+
+    now = datetime.combine(today, time(12, 0))
+    for person in people:
+        if person.get("IsDeactivated") or person.get("PrimaryStateProvinceId"):
+            continue
+        taken = rng.sample(range(len(COURSES)), 3)
+        for course_index in taken:
+            course = COURSES[course_index][0]
+            candidates = [e for e in exams if e[0]["CourseCode"] == course]
+            exam, start, sittings = rng.choice(candidates)
+            deadline = start - REGISTRATION_WINDOW
+            components = [c["ComponentCode"] for c in exam["Components"]]
+            if now >= deadline:
+                if now < start:
+                    status, value, component_status = "RE", None, "RE"
+                else:
+                    status = "RG" if rng.random() > 0.05 else "NW"
+                    value = str(rng.randint(35, 98)) if status == "RG" else None
+                    component_status = "RG" if status == "RG" else "NW"
+            else:
+                status, value, component_status = "RE", None, "RE"
+            mark = {"RefId": _guid(rng), "StateProvinceId": person["StateProvinceId"],
+                    "ExamRefId": exam["RefId"], "ExamMarkStatus": status, "IsRescored": False,
+                    "ComponentMarks": [{"ComponentMarkStatus": component_status,
+                                        "ExamSittingRefId": sittings[(person["_school"], c)],
+                                        **({"MarkValue": str(rng.randint(30, 100)), "MarkFormat": "PCT"}
+                                           if component_status == "RG" else {})}
+                                       for c in components]}
+            if value is not None:
+                mark["MarkValue"] = value
+                if rng.random() < 0.02:
+                    document["RescoreRequests"].append({
+                        "RefId": _guid(rng), "ExamMarkRefId": mark["RefId"],
+                        "PaymentStatus": rng.choice(["Payment Received", "Payment Pending"]),
+                        "ConsentStatus": "Received"})
+            document["DiplomaExamMarks"].append(mark)
+        if rng.random() < 0.03:
+            course = COURSES[rng.randrange(len(COURSES))][0]
+            document["WaivedFees"].append({
+                "RefId": _guid(rng), "StateProvinceId": person["StateProvinceId"],
+                "CourseCode": course, "ExpiryExamPeriod": "AUG", "ExpirySchoolYear": current_year + 1,
+                "Reason": "Compassionate waiver"})
+    return {"FormatVersion": 1, **document}
+
+
+def write(document: dict, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=1)
+        handle.write("\n")

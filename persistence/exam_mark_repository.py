@@ -1,0 +1,342 @@
+"""Loads what a SubmitDiplomaExamMark batch needs in a few set-based queries,
+and writes the accepted changes in bulk.
+
+On PostgreSQL the students of the batch (and the sittings it registers on)
+are locked with ``SELECT … FOR UPDATE`` in a fixed order before anything is
+read, so two concurrent batches touching one student serialize: the second
+sees the first's committed versions (rule 3004) and registrations (40540,
+40552).  SQLite's ``BEGIN IMMEDIATE`` already serializes writers.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from operations.submit_diploma_exam_mark import model as m
+from operations.submit_diploma_exam_mark.book import Enrolments, MarkBook
+from operations.submit_diploma_exam_mark.changes import PlannedChange
+from pasi_core.domain.code_tables import CodeTables, CodeValue
+from pasi_core.domain.students import Student, is_well_formed_asn
+from pasi_core.errors import ConcurrentUpdateDetected
+from persistence import models as t
+from persistence.bulk import select_in
+
+
+def load_code_tables(session: Session) -> CodeTables:
+    tables: dict[str, dict[str, CodeValue]] = defaultdict(dict)
+    for row in session.execute(select(t.CodeValueRow)).scalars():
+        tables[row.code_table][row.code] = CodeValue(
+            row.code_table, row.code, row.short_description, row.sequence,
+            json.loads(row.attributes or "{}"))
+    return CodeTables(dict(tables))
+
+
+def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
+              lock: bool) -> MarkBook:
+    ref_ids = {s.mark.ref_id for s in submitted}
+    asns = {s.mark.asn for s in submitted if is_well_formed_asn(s.mark.asn)}
+    asns |= {row.asn for row in select_in(
+        session, lambda chunk: select(t.ExamMark.asn).where(t.ExamMark.ref_id.in_(chunk)), ref_ids)}
+
+    students = _load_people(session, asns)
+    person_asns = set(students)
+    if lock and person_asns:
+        for chunk_rows in select_in(session, lambda chunk: select(t.Student.asn).where(
+                t.Student.asn.in_(chunk)).order_by(t.Student.asn).with_for_update(), person_asns):
+            pass
+
+    marks = _load_marks(session, person_asns, ref_ids)
+    if any(mark.mark.asn not in person_asns for mark in marks.values()
+           if mark.mark.ref_id in ref_ids and is_well_formed_asn(mark.mark.asn)):
+        raise ConcurrentUpdateDetected("an exam mark moved to another student while loading")
+
+    exam_ids = {s.mark.exam_ref_id for s in submitted} | {
+        mark.mark.exam_ref_id for mark in marks.values()}
+    exams = _load_exams(session, exam_ids)
+
+    incoming_sittings = {c.sitting_ref_id for s in submitted for c in s.mark.components}
+    sitting_ids = incoming_sittings | {
+        c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
+    if lock and incoming_sittings:
+        select_in(session, lambda chunk: select(t.ExamSitting.ref_id).where(
+            t.ExamSitting.ref_id.in_(chunk)).order_by(t.ExamSitting.ref_id).with_for_update(),
+            incoming_sittings)
+    sittings = _load_sittings(session, sitting_ids)
+    exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
+
+    mark_refs = set(marks)
+    return MarkBook(
+        marks=marks.values(), exams=exams, sittings=sittings, students=students,
+        registrations_by_sitting=_count_registrations(session, incoming_sittings),
+        rescore_requests=_load_rescore_requests(session, mark_refs),
+        registration_requests=_load_registration_requests(
+            session, {mark.registration_request_ref_id for mark in marks.values()
+                      if mark.registration_request_ref_id}),
+        waived_fees=_load_waived_fees(session, person_asns),
+        fee_links=_load_fee_links(session, mark_refs),
+        enrolments=_load_enrolments(session, person_asns),
+        activity_school_years=_load_activity(session, asns),
+        codes=load_code_tables(session),
+    )
+
+
+def _load_people(session: Session, asns: set[str]) -> dict[str, Student]:
+    """The students named, plus every ASN linked to them (Primary and Secondaries)."""
+    first = select_in(session, lambda chunk: select(
+        t.Student.asn, t.Student.primary_asn).where(t.Student.asn.in_(chunk)), asns)
+    logical = {row.primary_asn or row.asn for row in first}
+    rows = select_in(session, lambda chunk: select(
+        t.Student.asn, t.Student.primary_asn, t.Student.is_deactivated).where(
+        t.Student.asn.in_(chunk) | t.Student.primary_asn.in_(chunk)), logical | asns)
+    return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in rows}
+
+
+def _load_marks(session: Session, asns: set[str], ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
+    rows = select_in(session, lambda chunk: select(t.ExamMark).where(t.ExamMark.asn.in_(chunk)), asns)
+    rows += select_in(session, lambda chunk: select(t.ExamMark).where(
+        t.ExamMark.ref_id.in_(chunk)), ref_ids)
+    by_ref = {row.ExamMark.ref_id: row.ExamMark for row in rows}
+    components: dict[str, list[t.ExamMarkComponent]] = defaultdict(list)
+    for row in select_in(session, lambda chunk: select(t.ExamMarkComponent).where(
+            t.ExamMarkComponent.exam_mark_ref_id.in_(chunk)), by_ref):
+        components[row.ExamMarkComponent.exam_mark_ref_id].append(row.ExamMarkComponent)
+    marks = {}
+    for ref, row in by_ref.items():
+        parts = tuple(m.ComponentMark(c.status, c.sitting_ref_id, c.mark_value, c.mark_format,
+                                      c.maximum_mark, c.form_id, c.supplied_contact_name)
+                      for c in sorted(components[ref], key=lambda c: c.position))
+        marks[ref] = m.StoredExamMark(
+            mark=m.ExamMark(row.ref_id, row.asn, row.exam_ref_id, row.status, row.mark_value,
+                            row.is_rescored, row.is_deleted, parts),
+            version=row.version, registration_request_ref_id=row.registration_request_ref_id,
+            asn_set_by_linking=row.asn_set_by_linking)
+    return marks
+
+
+def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
+    if not exam_ids:
+        return {}
+    components: dict[str, dict[str, m.ExamComponent]] = defaultdict(dict)
+    for row in select_in(session, lambda chunk: select(t.DiplomaExamComponent).where(
+            t.DiplomaExamComponent.exam_ref_id.in_(chunk)), exam_ids):
+        c = row.DiplomaExamComponent
+        components[c.exam_ref_id][c.component_code] = m.ExamComponent(
+            c.component_code, c.name_english, c.is_mark_reportable, c.is_deleted, c.scheduled_utc)
+    exams = {}
+    for row in select_in(session, lambda chunk: select(t.DiplomaExam).where(
+            t.DiplomaExam.ref_id.in_(chunk)), exam_ids):
+        e = row.DiplomaExam
+        exams[e.ref_id] = m.Exam(e.ref_id, e.course_code, e.course_name, e.school_year,
+                                 e.exam_period, e.exam_type, e.mark_format,
+                                 e.registration_deadline_utc, components.get(e.ref_id, {}),
+                                 e.is_deleted)
+    return exams
+
+
+def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
+    statement = lambda chunk: select(t.ExamSitting, t.Organization.name).outerjoin(
+        t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
+        t.ExamSitting.ref_id.in_(chunk))
+    sittings = {}
+    for row in select_in(session, statement, sitting_ids):
+        s = row.ExamSitting
+        sittings[s.ref_id] = m.ExamSitting(
+            s.ref_id, s.exam_ref_id, s.component_code, s.writing_centre_code,
+            row.name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
+            s.student_capacity, s.is_special, s.is_deleted)
+    return sittings
+
+
+def _count_registrations(session: Session, sitting_ids: set[str]) -> dict[str, int]:
+    """Undeleted Registered marks per sitting (the count rule 40552 compares)."""
+    c, mark = t.ExamMarkComponent, t.ExamMark
+    statement = lambda chunk: select(c.sitting_ref_id, func.count(func.distinct(mark.ref_id))).join(
+        mark, mark.ref_id == c.exam_mark_ref_id).where(
+        c.sitting_ref_id.in_(chunk), mark.is_deleted.is_(False),
+        mark.status == m.REGISTERED).group_by(c.sitting_ref_id)
+    return {sitting: count for sitting, count in select_in(session, statement, sitting_ids)}
+
+
+def _load_rescore_requests(session: Session, mark_refs: set[str]) -> list[m.RescoreRequest]:
+    rows = select_in(session, lambda chunk: select(t.RescoreRequest).where(
+        t.RescoreRequest.exam_mark_ref_id.in_(chunk)), mark_refs)
+    return [m.RescoreRequest(r.ref_id, r.exam_mark_ref_id, r.payment_status, r.consent_status,
+                             r.is_cancelled, r.version) for r in (row.RescoreRequest for row in rows)]
+
+
+def _load_registration_requests(session: Session, refs: set[str]) -> dict[str, m.RegistrationRequest]:
+    rows = select_in(session, lambda chunk: select(t.RegistrationRequest).where(
+        t.RegistrationRequest.ref_id.in_(chunk)), refs)
+    return {r.ref_id: m.RegistrationRequest(r.ref_id, r.status, r.is_deleted)
+            for r in (row.RegistrationRequest for row in rows)}
+
+
+def _load_waived_fees(session: Session, asns: set[str]) -> list[m.WaivedFee]:
+    rows = select_in(session, lambda chunk: select(t.WaivedFee).where(t.WaivedFee.asn.in_(chunk)), asns)
+    return [m.WaivedFee(f.ref_id, f.asn, f.course_code, f.expiry_school_year, f.expiry_exam_period,
+                        f.is_used, f.is_deleted, f.version) for f in (row.WaivedFee for row in rows)]
+
+
+def _load_fee_links(session: Session, mark_refs: set[str]) -> dict[str, str]:
+    rows = select_in(session, lambda chunk: select(
+        t.RegistrationFee.exam_mark_ref_id, t.RegistrationFee.waived_fee_ref_id).where(
+        t.RegistrationFee.exam_mark_ref_id.in_(chunk)), mark_refs)
+    return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in rows}
+
+
+def _load_enrolments(session: Session, asns: set[str]) -> Enrolments:
+    rows = select_in(session, lambda chunk: select(
+        t.SchoolEnrolment.asn, t.SchoolEnrolment.school_code, t.SchoolEnrolment.school_year,
+        t.Organization.authority_code).join(
+        t.Organization, t.Organization.code == t.SchoolEnrolment.school_code).where(
+        t.SchoolEnrolment.asn.in_(chunk)), asns)
+    schools: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    authority = {}
+    for row in rows:
+        schools[row.asn].add((row.school_code, row.school_year))
+        authority[row.school_code] = row.authority_code
+    return Enrolments(dict(schools), authority)
+
+
+def _load_activity(session: Session, asns: set[str]) -> dict[str, int]:
+    rows = select_in(session, lambda chunk: select(
+        t.StudentActivity.asn, t.StudentActivity.school_year).where(
+        t.StudentActivity.asn.in_(chunk)), asns)
+    return {row.asn: row.school_year for row in rows}
+
+
+# --- writing ------------------------------------------------------------------------------
+def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_by: str,
+                 now: datetime, originally_stored: dict[str, m.StoredExamMark],
+                 original_fee_links: dict[str, str], original_activity: dict[str, int]) -> None:
+    """Write the final state of every mark, fee, link and request the batch touched."""
+    if not changes:
+        return
+    final: dict[str, m.StoredExamMark] = {}
+    for change in changes:
+        final[change.saved.mark.ref_id] = change.saved
+        for repeat in change.repeats_deleted:
+            final[repeat.mark.ref_id] = repeat
+
+    inserts = [ref for ref in final if ref not in originally_stored]
+    updates = [ref for ref in final if ref in originally_stored]
+    if inserts:
+        session.execute(insert(t.ExamMark), [
+            _mark_row(final[ref], updated_by, now) | {"created_utc": now} for ref in inserts])
+    if updates:
+        table = t.ExamMark.__table__
+        session.execute(
+            update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
+                asn=bindparam("asn"), exam_ref_id=bindparam("exam_ref_id"),
+                status=bindparam("status"), mark_value=bindparam("mark_value"),
+                is_rescored=bindparam("is_rescored"), is_deleted=bindparam("is_deleted"),
+                version=bindparam("version"),
+                registration_request_ref_id=bindparam("registration_request_ref_id"),
+                asn_set_by_linking=bindparam("asn_set_by_linking"),
+                updated_utc=bindparam("updated_utc"), updated_by=bindparam("updated_by")),
+            [_mark_row(final[ref], updated_by, now, key="b_ref_id") for ref in updates],
+            execution_options={"synchronize_session": False})
+
+    rewritten = [ref for ref in updates
+                 if final[ref].mark.components != originally_stored[ref].mark.components]
+    if rewritten:
+        session.execute(delete(t.ExamMarkComponent).where(
+            t.ExamMarkComponent.exam_mark_ref_id.in_(rewritten)))
+    component_rows = [
+        {"exam_mark_ref_id": ref, "position": position, "sitting_ref_id": c.sitting_ref_id,
+         "status": c.status, "mark_value": c.mark_value, "mark_format": c.mark_format,
+         "maximum_mark": c.maximum_mark, "form_id": c.form_id,
+         "supplied_contact_name": c.supplied_contact_name}
+        for ref in inserts + rewritten for position, c in enumerate(final[ref].mark.components)]
+    if component_rows:
+        session.execute(insert(t.ExamMarkComponent), component_rows)
+
+    _save_fees(session, changes, original_fee_links)
+    _save_rescore_requests(session, changes)
+    session.execute(insert(t.TranscriptTrigger), [
+        {"asn": trigger.asn, "course_code": trigger.course_code, "version": trigger.version,
+         "source": "DiplomaExamMark", "source_ref_id": trigger.exam_mark_ref_id,
+         "created_utc": now}
+        for change in changes for trigger in change.triggers])
+    _save_activity(session, changes, original_activity, updated_by, now)
+
+
+def _mark_row(stored: m.StoredExamMark, updated_by: str, now: datetime, key: str = "ref_id") -> dict:
+    mark = stored.mark
+    return {key: mark.ref_id, "asn": mark.asn, "exam_ref_id": mark.exam_ref_id,
+            "status": mark.status, "mark_value": mark.mark_value, "is_rescored": mark.is_rescored,
+            "is_deleted": mark.is_deleted, "version": stored.version,
+            "registration_request_ref_id": stored.registration_request_ref_id,
+            "asn_set_by_linking": stored.asn_set_by_linking, "updated_utc": now,
+            "updated_by": updated_by}
+
+
+def _save_fees(session: Session, changes: Iterable[PlannedChange], original_links: dict[str, str]) -> None:
+    fees: dict[str, tuple[m.WaivedFee, int]] = {}
+    links = dict(original_links)
+    for change in changes:
+        for fee in change.waived_fees:
+            fees[fee.ref_id] = (fee, change.version)
+        if change.fee_link is not None:
+            mark_ref, fee_ref = change.fee_link
+            if fee_ref is None:
+                links.pop(mark_ref, None)
+            else:
+                links[mark_ref] = fee_ref
+    if fees:
+        table = t.WaivedFee.__table__
+        session.execute(
+            update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
+                is_used=bindparam("is_used"), version=bindparam("version")),
+            [{"b_ref_id": ref, "is_used": fee.is_used, "version": version}
+             for ref, (fee, version) in fees.items()],
+            execution_options={"synchronize_session": False})
+    removed = [ref for ref in original_links if original_links[ref] != links.get(ref)]
+    added = [ref for ref in links if original_links.get(ref) != links[ref]]
+    if removed:
+        session.execute(delete(t.RegistrationFee).where(t.RegistrationFee.exam_mark_ref_id.in_(removed)))
+    if added:
+        session.execute(insert(t.RegistrationFee), [
+            {"exam_mark_ref_id": ref, "waived_fee_ref_id": links[ref], "fee_type": "RW"}
+            for ref in added])
+
+
+def _save_rescore_requests(session: Session, changes: Iterable[PlannedChange]) -> None:
+    rows = {}
+    for change in changes:
+        for request, status in change.rescore_requests:
+            rows[request.ref_id] = {"b_ref_id": request.ref_id, "status": status,
+                                    "version": change.version}
+    if rows:
+        table = t.RescoreRequest.__table__
+        session.execute(
+            update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
+                status=bindparam("status"), version=bindparam("version")),
+            list(rows.values()), execution_options={"synchronize_session": False})
+
+
+def _save_activity(session: Session, changes: Iterable[PlannedChange], original: dict[str, int],
+                   updated_by: str, now: datetime) -> None:
+    years: dict[str, tuple[int, int]] = {}
+    for change in changes:
+        if change.activity_school_year is not None:
+            years[change.saved.mark.asn] = (change.activity_school_year, change.version)
+    rows = [{"asn": asn, "school_year": year, "version": version, "last_updated_utc": now,
+             "updated_by": updated_by} for asn, (year, version) in years.items()]
+    new_rows = [row for row in rows if row["asn"] not in original]
+    old_rows = [row | {"b_asn": row["asn"]} for row in rows if row["asn"] in original]
+    if new_rows:
+        session.execute(insert(t.StudentActivity), new_rows)
+    if old_rows:
+        table = t.StudentActivity.__table__
+        session.execute(
+            update(table).where(table.c.asn == bindparam("b_asn")).values(
+                school_year=bindparam("school_year"), version=bindparam("version"),
+                last_updated_utc=bindparam("last_updated_utc"), updated_by=bindparam("updated_by")),
+            [{k: v for k, v in row.items() if k != "asn"} for row in old_rows],
+            execution_options={"synchronize_session": False})

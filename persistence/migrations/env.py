@@ -1,0 +1,21 @@
+"""Alembic environment: runs on the connection handed over by ``persistence.schema``."""
+from alembic import context
+
+from persistence.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("run migrations through `pasi-core init-db` (persistence.schema.upgrade)")
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

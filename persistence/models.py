@@ -1,0 +1,256 @@
+"""SQLAlchemy tables.
+
+Natural keys are used where PASI has them (ASN, organization code, RefId
+GUIDs as lower-case strings), so bulk loads need no id round trips.
+Times are naive UTC.  Schema changes go through Alembic migrations
+(``persistence/migrations``); a test checks that the migrations and these
+models agree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger, Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Integer,
+    MetaData, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+GUID = String(36)
+ASN = String(9)
+ORG = String(6)
+CODE = String(20)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- reference data -------------------------------------------------------------------
+class CodeValueRow(Base):
+    __tablename__ = "code_value"
+    code_table: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    short_description: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(400))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    attributes: Mapped[str] = mapped_column(Text, default="{}")
+    """JSON object of table-specific attributes (e.g. a mark format's Kind)."""
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    code: Mapped[str] = mapped_column(ORG, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    """School, Authority or Ministry (from the code's S./A./O. prefix)."""
+    authority_code: Mapped[str | None] = mapped_column(ORG, ForeignKey("organization.code"))
+
+
+class Student(Base):
+    __tablename__ = "student"
+    asn: Mapped[str] = mapped_column(ASN, primary_key=True)
+    primary_asn: Mapped[str | None] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    is_deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_last_name: Mapped[str] = mapped_column(String(100))
+    legal_first_name: Mapped[str | None] = mapped_column(String(100))
+    legal_middle_name: Mapped[str | None] = mapped_column(String(100))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+
+
+class SchoolEnrolment(Base):
+    __tablename__ = "school_enrolment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    school_code: Mapped[str] = mapped_column(ORG, ForeignKey("organization.code"))
+    school_year: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str | None] = mapped_column(String(10))
+    __table_args__ = (UniqueConstraint("asn", "school_code", "school_year",
+                                       name="uq_school_enrolment_natural_key"),)
+
+
+class DiplomaExam(Base):
+    __tablename__ = "diploma_exam"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    course_code: Mapped[str] = mapped_column(String(20))
+    course_name: Mapped[str] = mapped_column(String(200))
+    school_year: Mapped[int] = mapped_column(Integer)
+    exam_period: Mapped[str] = mapped_column(CODE)
+    exam_language: Mapped[str] = mapped_column(CODE)
+    exam_type: Mapped[str] = mapped_column(CODE)
+    mark_format: Mapped[str] = mapped_column(CODE)
+    registration_deadline_utc: Mapped[datetime] = mapped_column(DateTime)
+    rescore_deadline_date: Mapped[date | None] = mapped_column(Date)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DiplomaExamComponent(Base):
+    __tablename__ = "diploma_exam_component"
+    exam_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("diploma_exam.ref_id"), primary_key=True)
+    component_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name_english: Mapped[str] = mapped_column(String(200))
+    name_french: Mapped[str | None] = mapped_column(String(200))
+    weight: Mapped[int | None] = mapped_column(Integer)
+    is_mark_reportable: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    scheduled_utc: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ExamSitting(Base):
+    __tablename__ = "exam_sitting"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    exam_ref_id: Mapped[str] = mapped_column(GUID, index=True)
+    component_code: Mapped[str] = mapped_column(CODE)
+    writing_centre_code: Mapped[str | None] = mapped_column(ORG, ForeignKey("organization.code"))
+    location_name: Mapped[str] = mapped_column(String(200))
+    scheduled_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    student_capacity: Mapped[int | None] = mapped_column(Integer)
+    is_special: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (ForeignKeyConstraint(
+        ["exam_ref_id", "component_code"],
+        ["diploma_exam_component.exam_ref_id", "diploma_exam_component.component_code"],
+        name="fk_exam_sitting_component"),)
+
+
+class RegistrationRequest(Base):
+    """A myPass Diploma Exam Registration Request (the "shopping cart")."""
+
+    __tablename__ = "registration_request"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WaivedFee(Base):
+    """A Diploma Exam Waived Fee (student fee coupon)."""
+
+    __tablename__ = "waived_fee"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    course_code: Mapped[str] = mapped_column(String(20))
+    expiry_school_year: Mapped[int] = mapped_column(Integer)
+    expiry_exam_period: Mapped[str] = mapped_column(CODE)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    is_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- exam marks -------------------------------------------------------------------------
+class ExamMark(Base):
+    __tablename__ = "exam_mark"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    exam_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("diploma_exam.ref_id"), index=True)
+    status: Mapped[str] = mapped_column(CODE)
+    mark_value: Mapped[str | None] = mapped_column(String(10))
+    is_rescored: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    registration_request_ref_id: Mapped[str | None] = mapped_column(
+        GUID, ForeignKey("registration_request.ref_id"))
+    asn_set_by_linking: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(ORG)
+
+
+class ExamMarkComponent(Base):
+    __tablename__ = "exam_mark_component"
+    exam_mark_ref_id: Mapped[str] = mapped_column(
+        GUID, ForeignKey("exam_mark.ref_id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sitting_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("exam_sitting.ref_id"), index=True)
+    status: Mapped[str] = mapped_column(CODE)
+    mark_value: Mapped[str | None] = mapped_column(String(10))
+    mark_format: Mapped[str | None] = mapped_column(CODE)
+    maximum_mark: Mapped[str | None] = mapped_column(String(10))
+    form_id: Mapped[str | None] = mapped_column(String(50))
+    supplied_contact_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class RegistrationFee(Base):
+    """Diploma Exam Registration Fee: links a mark to the waived fee that paid it."""
+
+    __tablename__ = "registration_fee"
+    exam_mark_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("exam_mark.ref_id"), primary_key=True)
+    waived_fee_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("waived_fee.ref_id"), index=True)
+    fee_type: Mapped[str] = mapped_column(CODE)
+
+
+class RescoreRequest(Base):
+    __tablename__ = "rescore_request"
+    ref_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    exam_mark_ref_id: Mapped[str] = mapped_column(GUID, ForeignKey("exam_mark.ref_id"), index=True)
+    payment_status: Mapped[str] = mapped_column(String(40))
+    consent_status: Mapped[str] = mapped_column(String(40))
+    is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))
+    """Computed (reference §2.7) and stored whenever the mark or request changes."""
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TranscriptTrigger(Base):
+    __tablename__ = "transcript_trigger"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    asn: Mapped[str] = mapped_column(ASN, index=True)
+    course_code: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(40))
+    source_ref_id: Mapped[str] = mapped_column(GUID)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StudentActivity(Base):
+    __tablename__ = "student_activity"
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(ORG)
+
+
+# --- operations -------------------------------------------------------------------------
+class RequestAudit(Base):
+    """One row per request.  Holds no student data: identifiers of the caller
+    and counts, never the payload."""
+
+    __tablename__ = "request_audit"
+    message_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    received_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    endpoint: Mapped[str] = mapped_column(String(40))
+    operation: Mapped[str | None] = mapped_column(String(80))
+    organization_code: Mapped[str | None] = mapped_column(String(20))
+    client_name: Mapped[str | None] = mapped_column(String(200))
+    client_message_id: Mapped[str | None] = mapped_column(String(50))
+    remote_address: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(40))
+    """"ok", or the fault code."""
+    rule_id: Mapped[int | None] = mapped_column(Integer)
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VersionCounter(Base):
+    """The PASICoreVersion counter on SQLite (PostgreSQL uses a sequence)."""
+
+    __tablename__ = "version_counter"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+

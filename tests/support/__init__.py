@@ -1,0 +1,1 @@
+"""Test helpers: the fixture province, a live server, SOAP clients."""

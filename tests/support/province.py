@@ -1,0 +1,179 @@
+"""A small, fully known province for the tests (reference-data load format).
+
+Times are relative to :data:`NOW`, the frozen clock of the live test
+server: school year 2026 (2025/2026), with the June 2026 session open for
+registration and the January 2026 session written.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from persistence.reference_loader import STANDARD_CODE_TABLES
+
+NOW = datetime(2026, 3, 2, 12, 0, 0)
+
+
+def ref(name: str) -> str:
+    """A stable GUID per name, so tests can refer to fixture objects by name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"pasi-test:{name}"))
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat() + "Z"
+
+
+# Students
+S1 = "100000001"        # enrolled at S.0001 this year
+S2 = "100000002"        # enrolled at S.0001 this year
+S3 = "100000003"        # enrolled at S.0002 (another school of A.0001)
+SECONDARY = "100000004"  # Secondary ASN of S1
+DEACTIVATED = "100000005"  # enrolled at S.0001, deactivated
+FORMER = "100000006"    # enrolled at S.0001 three years ago only
+S7 = "100000007"        # enrolled at S.0003 (authority A.0002)
+REWRITER = "100000008"  # wrote ELA30-1 in June 2025 (a rewrite needs a fee)
+COUPON = "100000009"    # rewriter holding an available waived fee
+CAPACITY_1 = "100000010"
+CAPACITY_2 = "100000011"
+BUSY = "100000012"      # used for the marks-per-student limit (40553)
+OTHER_PERSON = "100000013"
+UNKNOWN = "999999999"
+
+# Exams
+OPEN_ELA = ref("exam:ELA30-1:JUN2026:E")
+OPEN_ELA_FRENCH = ref("exam:ELA30-1:JUN2026:F")
+OPEN_MATH = ref("exam:MAT30-1:JUN2026")
+CLOSED_ELA = ref("exam:ELA30-1:JAN2026")
+CLOSED_SCORE = ref("exam:SCORE30:JAN2026")
+CLOSED_LETTER = ref("exam:LETTER30:JAN2026")
+CLOSED_PASS_FAIL = ref("exam:PF30:JAN2026")
+CLOSED_BIO = ref("exam:BIO30:JAN2026")
+PRIOR_ELA = ref("exam:ELA30-1:JUN2025")
+GED_EXAM = ref("exam:GED:JAN2026")
+
+OPEN_DEADLINE = NOW + timedelta(days=44)
+OPEN_WRITES = NOW + timedelta(days=106)
+CLOSED_DEADLINE = NOW - timedelta(days=90)
+CLOSED_WRITES = NOW - timedelta(days=41)
+PRIOR_WRITES = NOW - timedelta(days=260)
+
+
+def sitting(exam: str, component: str, centre: str, kind: str = "") -> str:
+    return ref(f"sitting:{exam}:{component}:{centre}:{kind}")
+
+
+def _exam(ref_id, course, name, school_year, period, components, *, deadline, writes,
+          language="E", exam_type="DPE", mark_format="PCT", reportable=None):
+    reportable = reportable or {}
+    return {"RefId": ref_id, "CourseCode": course, "CourseName": name, "SchoolYear": school_year,
+            "ExamPeriod": period, "ExamLanguage": language, "ExamType": exam_type,
+            "MarkFormat": mark_format, "RegistrationDeadlineUtc": iso(deadline),
+            "Components": [{"ComponentCode": c, "NameEnglish": {"WR": "Written Response",
+                                                                "MS": "Machine Scored"}[c],
+                            "IsMarkReportable": reportable.get(c, True),
+                            "ScheduledDtoTime": iso(writes + timedelta(days=7 * i))}
+                           for i, c in enumerate(components)]}
+
+
+EXAMS = [
+    _exam(OPEN_ELA, "ELA30-1", "English Language Arts 30-1", 2026, "JUN", ("WR", "MS"),
+          deadline=OPEN_DEADLINE, writes=OPEN_WRITES),
+    _exam(OPEN_ELA_FRENCH, "ELA30-1", "English Language Arts 30-1", 2026, "JUN", ("WR", "MS"),
+          deadline=OPEN_DEADLINE, writes=OPEN_WRITES, language="F"),
+    _exam(OPEN_MATH, "MAT30-1", "Mathematics 30-1", 2026, "JUN", ("MS",),
+          deadline=OPEN_DEADLINE, writes=OPEN_WRITES),
+    _exam(CLOSED_ELA, "ELA30-1", "English Language Arts 30-1", 2026, "JAN", ("WR", "MS"),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES),
+    _exam(CLOSED_SCORE, "SCORE30", "Scored Course 30", 2026, "JAN", ("MS",),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES, mark_format="NUM"),
+    _exam(CLOSED_LETTER, "LETTER30", "Lettered Course 30", 2026, "JAN", ("MS",),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES, mark_format="LTR"),
+    _exam(CLOSED_PASS_FAIL, "PF30", "Pass Fail Course 30", 2026, "JAN", ("MS",),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES, mark_format="PF"),
+    _exam(CLOSED_BIO, "BIO30", "Biology 30", 2026, "JAN", ("WR", "MS"),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES, reportable={"WR": False}),
+    _exam(PRIOR_ELA, "ELA30-1", "English Language Arts 30-1", 2025, "JUN", ("WR", "MS"),
+          deadline=PRIOR_WRITES - timedelta(days=42), writes=PRIOR_WRITES),
+    _exam(GED_EXAM, "GED-MATH", "GED Mathematics", 2026, "JAN", ("MS",),
+          deadline=CLOSED_DEADLINE, writes=CLOSED_WRITES, exam_type="GED"),
+]
+
+
+def _sittings() -> list[dict]:
+    sittings = []
+    for exam in EXAMS:
+        for component in exam["Components"]:
+            code = component["ComponentCode"]
+            for centre, capacity, kind, special, deleted in (
+                    ("S.0001", 100, "", False, False),
+                    ("S.0002", 1, "", False, False),
+                    ("O.1", 20, "special", True, False),
+                    ("S.0001", 100, "deleted", False, True)):
+                sittings.append({
+                    "RefId": sitting(exam["RefId"], code, centre, kind), "ExamRefId": exam["RefId"],
+                    "ComponentCode": code, "OrganizationCode": centre,
+                    "LocationName": {"": "Gymnasium", "special": "Special Writing Centre",
+                                     "deleted": "Library"}[kind],
+                    "ScheduledDtoTime": component["ScheduledDtoTime"],
+                    "StudentCapacity": capacity, "IsSpecial": special, "IsDeleted": deleted})
+    return sittings
+
+
+def components_for(exam: str, centre: str = "S.0001", kind: str = "", status: str = "RE",
+                   **values) -> list[dict]:
+    """Component marks for every component of ``exam`` at ``centre``."""
+    exam_doc = next(e for e in EXAMS if e["RefId"] == exam)
+    return [{"ComponentMarkStatus": status,
+             "ExamSittingRefId": sitting(exam, c["ComponentCode"], centre, kind), **values}
+            for c in exam_doc["Components"]]
+
+
+def _student(asn, last, **extra):
+    return {"StateProvinceId": asn, "LegalLastName": last, "LegalFirstName": "Test", **extra}
+
+
+def document() -> dict:
+    codes = json.loads(STANDARD_CODE_TABLES.read_text())["CodeTables"]
+    codes.append({"CodeTable": "ExamType", "Code": "GED", "ShortDescription": "GED"})
+    students = [
+        _student(S1, "One"), _student(S2, "Two"), _student(S3, "Three"),
+        _student(SECONDARY, "One", PrimaryStateProvinceId=S1),
+        _student(DEACTIVATED, "Five", IsDeactivated=True), _student(FORMER, "Six"),
+        _student(S7, "Seven"), _student(REWRITER, "Eight"), _student(COUPON, "Nine"),
+        _student(CAPACITY_1, "Ten"), _student(CAPACITY_2, "Eleven"), _student(BUSY, "Twelve"),
+        _student(OTHER_PERSON, "Thirteen"),
+    ]
+    enrolments = [{"StateProvinceId": asn, "OrganizationCode": school, "SchoolYear": year}
+                  for asn, school, year in (
+                      (S1, "S.0001", 2026), (S2, "S.0001", 2026), (S3, "S.0002", 2026),
+                      (DEACTIVATED, "S.0001", 2026), (FORMER, "S.0001", 2023), (S7, "S.0003", 2026),
+                      (REWRITER, "S.0001", 2026), (COUPON, "S.0001", 2026),
+                      (CAPACITY_1, "S.0001", 2026), (CAPACITY_2, "S.0001", 2026),
+                      (BUSY, "S.0001", 2026), (OTHER_PERSON, "S.0001", 2026))]
+    prior_result = lambda asn, name: {
+        "RefId": ref(name), "StateProvinceId": asn, "ExamRefId": PRIOR_ELA, "ExamMarkStatus": "RG",
+        "MarkValue": "48", "ComponentMarks": components_for(PRIOR_ELA, status="RG", MarkValue="48",
+                                                            MarkFormat="PCT")}
+    return {
+        "FormatVersion": 1,
+        "CodeTables": codes,
+        "Organizations": [
+            {"OrganizationCode": "O.1", "Name": "Alberta Education"},
+            {"OrganizationCode": "O.2", "Name": "Another Ministry Client"},
+            {"OrganizationCode": "A.0001", "Name": "Prairie School Division"},
+            {"OrganizationCode": "A.0002", "Name": "Foothills School Division"},
+            {"OrganizationCode": "S.0001", "Name": "Aspen High School", "AuthorityCode": "A.0001"},
+            {"OrganizationCode": "S.0002", "Name": "Birch High School", "AuthorityCode": "A.0001"},
+            {"OrganizationCode": "S.0003", "Name": "Cedar High School", "AuthorityCode": "A.0002"},
+        ],
+        "Students": students,
+        "SchoolEnrolments": enrolments,
+        "DiplomaExams": EXAMS,
+        "ExamSittings": _sittings(),
+        "WaivedFees": [{"RefId": ref("fee:coupon"), "StateProvinceId": COUPON, "CourseCode": "ELA30-1",
+                        "ExpiryExamPeriod": "AUG", "ExpirySchoolYear": 2026,
+                        "Reason": "Compassionate waiver"}],
+        "DiplomaExamMarks": [prior_result(REWRITER, "mark:rewriter-prior"),
+                             prior_result(COUPON, "mark:coupon-prior")],
+    }

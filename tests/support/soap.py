@@ -1,0 +1,147 @@
+"""Talking to the live server the way clients do: zeep, and raw XML for what zeep won't send."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import requests
+from lxml import etree
+from zeep import Plugin
+
+from pasi_core import namespaces
+from tests.support import province as p
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SERVICE_NS = namespaces.PASI_SERVICE
+COMMON_NS = namespaces.COMMON
+
+
+def committed_schema() -> etree.XMLSchema:
+    """The committed XSD (service schema importing the common one)."""
+    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "pasi-service-2026.xsd")))
+
+
+def validate_response_envelope(envelope: etree._Element, schema: etree.XMLSchema) -> None:
+    """Every response, result or fault, must match the committed XSD."""
+    body = envelope.find(f"{{{SOAP_ENV}}}Body")
+    payload = body[0]
+    if payload.tag == f"{{{SOAP_ENV}}}Fault":
+        detail = payload.find("detail")
+        assert detail is not None and len(detail) == 1, "a fault must carry one PASIFault detail"
+        payload = detail[0]
+    if not schema.validate(payload):
+        raise AssertionError(f"response does not match the committed XSD: {schema.error_log}")
+
+
+class ResponseValidator(Plugin):
+    def __init__(self):
+        self.schema = committed_schema()
+        self.validated = 0
+
+    def ingress(self, envelope, http_headers, operation):
+        validate_response_envelope(envelope, self.schema)
+        self.validated += 1
+        return envelope, http_headers
+
+
+def caller_info(organization: str = "S.0001", message_id: str | None = None) -> dict:
+    return {"ClientMessageID": message_id or f"test-{uuid.uuid4().hex[:12]}",
+            "SentUtcTime": datetime.now(timezone.utc),
+            "Software": {"Manufacturer": "Test Vendor", "Product": "Test SIS", "Version": "1.0",
+                         "BuildNumber": "42"},
+            "OrganizationCode": organization}
+
+
+def exam_mark(ref_id: str | None = None, *, asn: str = p.S1, exam: str = p.OPEN_ELA,
+              status: str = "RE", value: str | None = None, components: list[dict] | None = None,
+              rescored: bool = False, deleted: bool = False, version: int = 0, **extra) -> dict:
+    record = {"RefId": ref_id or str(uuid.uuid4()), "StateProvinceId": asn, "ExamRefId": exam,
+              "ExamMarkStatus": status, "IsRescored": rescored, "IsDeleted": deleted,
+              "PASICoreVersion": version,
+              "ComponentMarks": {"ComponentMarkInfo": components if components is not None
+                                 else p.components_for(exam)}}
+    if value is not None:
+        record["MarkValue"] = value
+    record.update(extra)
+    return record
+
+
+def registration(asn: str = p.S1, exam: str = p.OPEN_ELA, centre: str = "S.0001", **kw) -> dict:
+    return exam_mark(asn=asn, exam=exam, components=p.components_for(exam, centre), **kw)
+
+
+def result(asn: str = p.S1, exam: str = p.CLOSED_ELA, value: str = "75", status: str = "RG",
+           centre: str = "S.0001", **kw) -> dict:
+    component_values = {"MarkValue": value, "MarkFormat": "PCT"} if status == "RG" else {}
+    return exam_mark(asn=asn, exam=exam, status=status, value=value if status == "RG" else None,
+                     components=p.components_for(exam, centre, status=status if status in (
+                         "RG", "NW", "WH", "IN") else "RG", **component_values), **kw)
+
+
+@dataclass
+class Outcome:
+    id: str
+    version: int
+    rules: list[int]
+    messages: list[str]
+    paths: list[str | None]
+
+    @property
+    def accepted(self) -> bool:
+        return not self.rules
+
+
+def outcomes(response) -> list[Outcome]:
+    items = response.SubmitResponses.SubmitResponse if response.SubmitResponses else []
+    found = []
+    for item in items:
+        rejections = item.Rejections.Rejection if item.Rejections else []
+        found.append(Outcome(item.Id, item.PASICoreVersion, [r.RuleId for r in rejections],
+                             [r.Message for r in rejections], [r.FieldPath for r in rejections]))
+    return found
+
+
+def envelope(body_xml: str) -> bytes:
+    return (f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:p="{SERVICE_NS}" '
+            f'xmlns:c="{COMMON_NS}"><soapenv:Body>{body_xml}</soapenv:Body></soapenv:Envelope>').encode()
+
+
+def caller_xml(organization: str = "O.1", message_id: str = "raw-1") -> str:
+    return (f"<p:CallerInfo><c:ClientMessageID>{message_id}</c:ClientMessageID>"
+            "<c:SentUtcTime>2026-03-02T12:00:00Z</c:SentUtcTime><c:Software>"
+            "<c:Manufacturer>Raw</c:Manufacturer><c:Product>Curl</c:Product><c:Version>1</c:Version>"
+            "<c:BuildNumber>1</c:BuildNumber></c:Software>"
+            f"<c:OrganizationCode>{organization}</c:OrganizationCode></p:CallerInfo>")
+
+
+def post_raw(url: str, payload: bytes, content_type: str = "text/xml; charset=utf-8",
+             headers: dict | None = None) -> requests.Response:
+    return requests.post(url, data=payload, headers={"Content-Type": content_type, **(headers or {})},
+                         timeout=60)
+
+
+@dataclass
+class RawFault:
+    status: int
+    fault_code: str
+    fault_string: str
+    rule_id: int
+    message_id: str
+    errors: list[tuple[str | None, str]]
+
+
+def parse_fault(response: requests.Response) -> RawFault:
+    assert response.headers["Content-Type"].startswith("text/xml"), response.headers
+    root = etree.fromstring(response.content)
+    validate_response_envelope(root, committed_schema())
+    fault = root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
+    assert fault is not None, response.text[:500]
+    detail = fault.find("detail")[0]
+    c = lambda name: f"{{{COMMON_NS}}}{name}"
+    errors = [(e.findtext(c("Path")), e.findtext(c("Text")))
+              for e in detail.find(c("Errors")).findall(c("FaultError"))]
+    return RawFault(response.status_code, fault.findtext("faultcode"), fault.findtext("faultstring"),
+                    int(detail.findtext(c("RuleId"))), detail.findtext(c("MessageID")), errors)
