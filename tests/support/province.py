@@ -120,6 +120,10 @@ def _sittings() -> list[dict]:
     return sittings
 
 
+def mark_format_of(exam: str) -> str:
+    return next(e["MarkFormat"] for e in EXAMS if e["RefId"] == exam)
+
+
 def components_for(exam: str, centre: str = "S.0001", kind: str = "", status: str = "RE",
                    **values) -> list[dict]:
     """Component marks for every component of ``exam`` at ``centre``."""

@@ -69,16 +69,23 @@ def exam_mark(ref_id: str | None = None, *, asn: str = p.S1, exam: str = p.OPEN_
     return record
 
 
-def registration(asn: str = p.S1, exam: str = p.OPEN_ELA, centre: str = "S.0001", **kw) -> dict:
-    return exam_mark(asn=asn, exam=exam, components=p.components_for(exam, centre), **kw)
+def registration(ref_id: str | None = None, *, asn: str = p.S1, exam: str = p.OPEN_ELA,
+                 centre: str = "S.0001", **kw) -> dict:
+    if "components" not in kw:
+        kw["components"] = p.components_for(exam, centre)
+    return exam_mark(ref_id, asn=asn, exam=exam, **kw)
 
 
-def result(asn: str = p.S1, exam: str = p.CLOSED_ELA, value: str = "75", status: str = "RG",
-           centre: str = "S.0001", **kw) -> dict:
-    component_values = {"MarkValue": value, "MarkFormat": "PCT"} if status == "RG" else {}
-    return exam_mark(asn=asn, exam=exam, status=status, value=value if status == "RG" else None,
-                     components=p.components_for(exam, centre, status=status if status in (
-                         "RG", "NW", "WH", "IN") else "RG", **component_values), **kw)
+def result(ref_id: str | None = None, *, asn: str = p.S1, exam: str = p.CLOSED_ELA,
+           value: str = "75", status: str = "RG", centre: str = "S.0001", **kw) -> dict:
+    """A result as Assessment posts it; components carry values in the exam's mark format."""
+    component_values = ({"MarkValue": value, "MarkFormat": p.mark_format_of(exam)}
+                        if status == "RG" else {})
+    component_status = {"RG": "RG", "NW": "NW", "WH": "WH", "IN": "IN", "IC": "NW"}.get(status, "RG")
+    if "components" not in kw:
+        kw["components"] = p.components_for(exam, centre, status=component_status, **component_values)
+    return exam_mark(ref_id, asn=asn, exam=exam, status=status,
+                     value=value if status == "RG" else None, **kw)
 
 
 @dataclass
