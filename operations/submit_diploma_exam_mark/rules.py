@@ -478,7 +478,7 @@ def rule_40540_duplicate_component_registration(check: MarkCheck) -> Iterator[Vi
 def rule_40554_repeated_registration(check: MarkCheck) -> Iterator[Violation]:
     exam = check.exam
     if (exam is None or not check.caller.is_alberta_education or not check.is_create
-            or not check.record.is_active_registration):
+            or not check.record.is_active_registration or check.remove_repeat_registration_marks):
         return
     starts = exam.first_scheduled_utc
     if starts is not None and check.now >= starts:
