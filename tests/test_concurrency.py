@@ -1,0 +1,94 @@
+"""Concurrent clients against two gunicorn workers sharing one database.
+
+On PostgreSQL the batch locks its students (``SELECT … FOR UPDATE``) before
+reading; on SQLite ``BEGIN IMMEDIATE`` serializes writers.  Either way two
+updates of one mark sent with the same version must end with exactly one
+winner and one rule 3004.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import zeep
+
+from tests.support import province as p
+from tests.support import store
+from tests.support.soap import caller_info, outcomes, result
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn_two_workers(db, database_url):
+    port = _free_port()
+    env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pasi_core.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError(f"gunicorn did not start: {process.stdout.read().decode()[-2000:]}")
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_two_concurrent_updates_with_the_same_version_have_exactly_one_winner(db, gunicorn_two_workers):
+    clients = [zeep.Client(f"{gunicorn_two_workers}/PASIService?wsdl") for _ in range(2)]
+    for round_number in range(8):
+        name = f"mark:contended-{round_number}"
+        ref_id = p.ref(name)
+        store.load(db, {"DiplomaExamMarks": [{
+            "RefId": ref_id, "StateProvinceId": p.S1, "ExamRefId": p.CLOSED_ELA, "ExamMarkStatus": "RG",
+            "MarkValue": "50", "ComponentMarks": p.components_for(
+                p.CLOSED_ELA, status="RG", MarkValue="50", MarkFormat="PCT")}]})
+        version = store.mark(db, ref_id)["version"]
+        answers = [None, None]
+        barrier = threading.Barrier(2)
+
+        def update(index: int) -> None:
+            record = result(ref_id, asn=p.S1, value=str(60 + index), version=version)
+            barrier.wait()
+            response = clients[index].service.SubmitDiplomaExamMark(request={
+                "CallerInfo": caller_info("O.1"), "ExamMarks": {"ExamMarkInfo": [record]}})
+            answers[index] = outcomes(response)[0]
+
+        threads = [threading.Thread(target=update, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        winners = [a for a in answers if a.accepted]
+        losers = [a for a in answers if not a.accepted]
+        assert len(winners) == 1 and len(losers) == 1, answers
+        assert losers[0].rules == [3004]
+        stored = store.mark(db, ref_id)
+        assert stored["version"] == winners[0].version
+        assert stored["mark_value"] == str(60 + answers.index(winners[0]))
