@@ -41,6 +41,7 @@ def endpoint_services() -> dict[str, tuple[str, list]]:
 
 
 def build_spyne_application(name: str, runtime: Runtime | None) -> Application:
+    quiet_spyne_logging()
     tns, services = endpoint_services()[name]
     return Application(services, tns=tns, name=name, in_protocol=HardenedSoap11(),
                        out_protocol=Soap11(), config=runtime, classes=(PASIFault,))

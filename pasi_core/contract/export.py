@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from pasi_core.contract.wsdl import schema_documents
+from pasi_core.rule_docs import render_markdown
 
 COMMITTED_BASE_URL = "http://localhost:8000"
 """The address written in the committed WSDL; deployments publish their own at ?wsdl."""
@@ -25,6 +26,7 @@ def contract_files() -> dict[str, bytes]:
             files[f"schemas/{file_name}"] = content
     files["schemas/reference-data.schema.json"] = (
         json.dumps(REFERENCE_DATA_SCHEMA, indent=2, sort_keys=True) + "\n").encode()
+    files["docs/rules.md"] = render_markdown().encode()
     return files
 
 

@@ -1,0 +1,75 @@
+"""The rule catalogue: every rule is findable by number, documented, and renders."""
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from operations.submit_diploma_exam_mark import rules
+from pasi_core import rule_catalogue
+from pasi_core.rule_docs import render_markdown, rule_functions
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# The rules issue #2 asks SubmitDiplomaExamMark to enforce, plus the update-shape rules.
+SUBMIT_DIPLOMA_EXAM_MARK_RULES = {
+    3004, 9023, 9067, 9068, 9009, 9011, 9016, 9017, 9018, 9024, 9032, 9059, 9063, 40500, 40501,
+    40504, 40509, 40513, 40530, 40531, 40532, 40534, 40536, 40540, 40541, 40542, 40544, 40547,
+    40552, 40553, 40554, 40555, 40557, 40558, 40559, 40567, 62020, 62022, 62023, 62024, 99001}
+# Rules whose pages are lost must not be invented (spec §5); removed ones are not implemented.
+NOT_IMPLEMENTED = {40502, 40503, 40507, 40508, 40510, 40526, 40539, 9062, 44000,
+                   40535, 40538, 40511, 40550}
+
+
+def test_every_required_rule_has_a_function_named_after_its_number_in_the_evaluation_list():
+    listed = {int(re.match(r"rule_(\d+)_", f.__name__).group(1)) for f in rules.RULES}
+    assert SUBMIT_DIPLOMA_EXAM_MARK_RULES <= listed
+    assert not (listed & NOT_IMPLEMENTED)
+    assert set(rule_functions()) == listed
+
+
+def test_every_rule_a_function_can_return_is_in_the_catalogue_with_its_own_number():
+    source = inspect.getsource(rules)
+    returned = {int(n) for n in re.findall(r"Violation\((\d+)", source)}
+    assert returned <= set(rule_catalogue.CATALOGUE)
+    for function in rules.RULES:
+        number = int(re.match(r"rule_(\d+)_", function.__name__).group(1))
+        assert {int(n) for n in re.findall(r"Violation\((\d+)", inspect.getsource(function))} <= {number}
+
+
+@pytest.mark.parametrize("number", sorted(rule_catalogue.CATALOGUE))
+def test_every_message_renders_with_its_placeholders(number):
+    rule = rule_catalogue.rule(number)
+    params = {name: f"<{name}>" for name in rule.placeholders}
+    message = rule_catalogue.render(number, params)
+    assert "{" not in message and all(f"<{name}>" in message for name in rule.placeholders)
+    with pytest.raises(KeyError):
+        if rule.placeholders:
+            rule_catalogue.render(number, {})
+        else:
+            raise KeyError("no placeholder to miss")
+
+
+def test_documented_messages_are_kept_word_for_word():
+    assert rule_catalogue.render(40540, {"ASN": "123456789"}) == (
+        "Invalid Exam Mark. An Exam Mark registration record already exists for this student "
+        "(ASN123456789), exam period, exam component, and writing centre.")
+    assert rule_catalogue.render(40553, {"ASN": "1"}).endswith(
+        "has exceeded the maximum number Exam Mark records allowed to be created for a student.")
+
+
+def test_our_own_numbers_are_in_our_range_and_marked():
+    for number, rule in rule_catalogue.CATALOGUE.items():
+        if number >= 99000:
+            assert rule.rule_is_ours and rule.message_is_ours
+    for number in (40501, 40504, 9024, 40534):
+        assert rule_catalogue.rule(number).message_is_ours
+
+
+def test_docs_rules_md_is_generated_from_the_catalogue():
+    committed = (PROJECT_ROOT / "docs" / "rules.md").read_text()
+    assert committed == render_markdown()
+    for number in SUBMIT_DIPLOMA_EXAM_MARK_RULES:
+        assert f"| {number} |" in committed
