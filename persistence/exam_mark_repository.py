@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from operations.submit_diploma_exam_mark import model as m
@@ -24,7 +24,7 @@ from pasi_core.domain.code_tables import CodeTables, CodeValue
 from pasi_core.domain.students import Student, is_well_formed_asn
 from pasi_core.errors import ConcurrentUpdateDetected
 from persistence import models as t
-from persistence.bulk import select_in
+from persistence.bulk import bulk_insert, select_in
 
 
 def load_code_tables(session: Session) -> CodeTables:
@@ -41,14 +41,14 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
     ref_ids = {s.mark.ref_id for s in submitted}
     asns = {s.mark.asn for s in submitted if is_well_formed_asn(s.mark.asn)}
     asns |= {row.asn for row in select_in(
-        session, lambda chunk: select(t.ExamMark.asn).where(t.ExamMark.ref_id.in_(chunk)), ref_ids)}
+        session, lambda match: select(t.ExamMark.asn).where(match(t.ExamMark.ref_id)), ref_ids)}
 
     students = _load_people(session, asns)
     person_asns = set(students)
-    if lock and person_asns:
-        for chunk_rows in select_in(session, lambda chunk: select(t.Student.asn).where(
-                t.Student.asn.in_(chunk)).order_by(t.Student.asn).with_for_update(), person_asns):
-            pass
+    if lock:
+        # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
+        select_in(session, lambda match: select(t.Student.asn).where(
+            match(t.Student.asn)).order_by(t.Student.asn).with_for_update(), person_asns)
 
     marks = _load_marks(session, person_asns, ref_ids)
     if any(mark.mark.asn not in person_asns for mark in marks.values()
@@ -62,9 +62,9 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
     incoming_sittings = {c.sitting_ref_id for s in submitted for c in s.mark.components}
     sitting_ids = incoming_sittings | {
         c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
-    if lock and incoming_sittings:
-        select_in(session, lambda chunk: select(t.ExamSitting.ref_id).where(
-            t.ExamSitting.ref_id.in_(chunk)).order_by(t.ExamSitting.ref_id).with_for_update(),
+    if lock:
+        select_in(session, lambda match: select(t.ExamSitting.ref_id).where(
+            match(t.ExamSitting.ref_id)).order_by(t.ExamSitting.ref_id).with_for_update(),
             incoming_sittings)
     sittings = _load_sittings(session, sitting_ids)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
@@ -87,23 +87,23 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
 
 def _load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     """The students named, plus every ASN linked to them (Primary and Secondaries)."""
-    first = select_in(session, lambda chunk: select(
-        t.Student.asn, t.Student.primary_asn).where(t.Student.asn.in_(chunk)), asns)
+    first = select_in(session, lambda match: select(
+        t.Student.asn, t.Student.primary_asn).where(match(t.Student.asn)), asns)
     logical = {row.primary_asn or row.asn for row in first}
-    rows = select_in(session, lambda chunk: select(
+    rows = select_in(session, lambda match: select(
         t.Student.asn, t.Student.primary_asn, t.Student.is_deactivated).where(
-        t.Student.asn.in_(chunk) | t.Student.primary_asn.in_(chunk)), logical | asns)
+        match(t.Student.asn) | match(t.Student.primary_asn)), logical | asns)
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in rows}
 
 
 def _load_marks(session: Session, asns: set[str], ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
-    rows = select_in(session, lambda chunk: select(t.ExamMark).where(t.ExamMark.asn.in_(chunk)), asns)
-    rows += select_in(session, lambda chunk: select(t.ExamMark).where(
-        t.ExamMark.ref_id.in_(chunk)), ref_ids)
+    rows = select_in(session, lambda match: select(t.ExamMark).where(match(t.ExamMark.asn)), asns)
+    rows += select_in(session, lambda match: select(t.ExamMark).where(
+        match(t.ExamMark.ref_id)), ref_ids)
     by_ref = {row.ExamMark.ref_id: row.ExamMark for row in rows}
     components: dict[str, list[t.ExamMarkComponent]] = defaultdict(list)
-    for row in select_in(session, lambda chunk: select(t.ExamMarkComponent).where(
-            t.ExamMarkComponent.exam_mark_ref_id.in_(chunk)), by_ref):
+    for row in select_in(session, lambda match: select(t.ExamMarkComponent).where(
+            match(t.ExamMarkComponent.exam_mark_ref_id)), by_ref):
         components[row.ExamMarkComponent.exam_mark_ref_id].append(row.ExamMarkComponent)
     marks = {}
     for ref, row in by_ref.items():
@@ -122,14 +122,14 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
     if not exam_ids:
         return {}
     components: dict[str, dict[str, m.ExamComponent]] = defaultdict(dict)
-    for row in select_in(session, lambda chunk: select(t.DiplomaExamComponent).where(
-            t.DiplomaExamComponent.exam_ref_id.in_(chunk)), exam_ids):
+    for row in select_in(session, lambda match: select(t.DiplomaExamComponent).where(
+            match(t.DiplomaExamComponent.exam_ref_id)), exam_ids):
         c = row.DiplomaExamComponent
         components[c.exam_ref_id][c.component_code] = m.ExamComponent(
             c.component_code, c.name_english, c.is_mark_reportable, c.is_deleted, c.scheduled_utc)
     exams = {}
-    for row in select_in(session, lambda chunk: select(t.DiplomaExam).where(
-            t.DiplomaExam.ref_id.in_(chunk)), exam_ids):
+    for row in select_in(session, lambda match: select(t.DiplomaExam).where(
+            match(t.DiplomaExam.ref_id)), exam_ids):
         e = row.DiplomaExam
         exams[e.ref_id] = m.Exam(e.ref_id, e.course_code, e.course_name, e.school_year,
                                  e.exam_period, e.exam_type, e.mark_format,
@@ -139,9 +139,9 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
 
 
 def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
-    statement = lambda chunk: select(t.ExamSitting, t.Organization.name).outerjoin(
+    statement = lambda match: select(t.ExamSitting, t.Organization.name).outerjoin(
         t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
-        t.ExamSitting.ref_id.in_(chunk))
+        match(t.ExamSitting.ref_id))
     sittings = {}
     for row in select_in(session, statement, sitting_ids):
         s = row.ExamSitting
@@ -155,46 +155,46 @@ def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamS
 def _count_registrations(session: Session, sitting_ids: set[str]) -> dict[str, int]:
     """Undeleted Registered marks per sitting (the count rule 40552 compares)."""
     c, mark = t.ExamMarkComponent, t.ExamMark
-    statement = lambda chunk: select(c.sitting_ref_id, func.count(func.distinct(mark.ref_id))).join(
+    statement = lambda match: select(c.sitting_ref_id, func.count(func.distinct(mark.ref_id))).join(
         mark, mark.ref_id == c.exam_mark_ref_id).where(
-        c.sitting_ref_id.in_(chunk), mark.is_deleted.is_(False),
+        match(c.sitting_ref_id), mark.is_deleted.is_(False),
         mark.status == m.REGISTERED).group_by(c.sitting_ref_id)
     return {sitting: count for sitting, count in select_in(session, statement, sitting_ids)}
 
 
 def _load_rescore_requests(session: Session, mark_refs: set[str]) -> list[m.RescoreRequest]:
-    rows = select_in(session, lambda chunk: select(t.RescoreRequest).where(
-        t.RescoreRequest.exam_mark_ref_id.in_(chunk)), mark_refs)
+    rows = select_in(session, lambda match: select(t.RescoreRequest).where(
+        match(t.RescoreRequest.exam_mark_ref_id)), mark_refs)
     return [m.RescoreRequest(r.ref_id, r.exam_mark_ref_id, r.payment_status, r.consent_status,
                              r.is_cancelled, r.version) for r in (row.RescoreRequest for row in rows)]
 
 
 def _load_registration_requests(session: Session, refs: set[str]) -> dict[str, m.RegistrationRequest]:
-    rows = select_in(session, lambda chunk: select(t.RegistrationRequest).where(
-        t.RegistrationRequest.ref_id.in_(chunk)), refs)
+    rows = select_in(session, lambda match: select(t.RegistrationRequest).where(
+        match(t.RegistrationRequest.ref_id)), refs)
     return {r.ref_id: m.RegistrationRequest(r.ref_id, r.status, r.is_deleted)
             for r in (row.RegistrationRequest for row in rows)}
 
 
 def _load_waived_fees(session: Session, asns: set[str]) -> list[m.WaivedFee]:
-    rows = select_in(session, lambda chunk: select(t.WaivedFee).where(t.WaivedFee.asn.in_(chunk)), asns)
+    rows = select_in(session, lambda match: select(t.WaivedFee).where(match(t.WaivedFee.asn)), asns)
     return [m.WaivedFee(f.ref_id, f.asn, f.course_code, f.expiry_school_year, f.expiry_exam_period,
                         f.is_used, f.is_deleted, f.version) for f in (row.WaivedFee for row in rows)]
 
 
 def _load_fee_links(session: Session, mark_refs: set[str]) -> dict[str, str]:
-    rows = select_in(session, lambda chunk: select(
+    rows = select_in(session, lambda match: select(
         t.RegistrationFee.exam_mark_ref_id, t.RegistrationFee.waived_fee_ref_id).where(
-        t.RegistrationFee.exam_mark_ref_id.in_(chunk)), mark_refs)
+        match(t.RegistrationFee.exam_mark_ref_id)), mark_refs)
     return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in rows}
 
 
 def _load_enrolments(session: Session, asns: set[str]) -> Enrolments:
-    rows = select_in(session, lambda chunk: select(
+    rows = select_in(session, lambda match: select(
         t.SchoolEnrolment.asn, t.SchoolEnrolment.school_code, t.SchoolEnrolment.school_year,
         t.Organization.authority_code).join(
         t.Organization, t.Organization.code == t.SchoolEnrolment.school_code).where(
-        t.SchoolEnrolment.asn.in_(chunk)), asns)
+        match(t.SchoolEnrolment.asn)), asns)
     schools: dict[str, set[tuple[str, int]]] = defaultdict(set)
     authority = {}
     for row in rows:
@@ -204,9 +204,9 @@ def _load_enrolments(session: Session, asns: set[str]) -> Enrolments:
 
 
 def _load_activity(session: Session, asns: set[str]) -> dict[str, int]:
-    rows = select_in(session, lambda chunk: select(
+    rows = select_in(session, lambda match: select(
         t.StudentActivity.asn, t.StudentActivity.school_year).where(
-        t.StudentActivity.asn.in_(chunk)), asns)
+        match(t.StudentActivity.asn)), asns)
     return {row.asn: row.school_year for row in rows}
 
 
@@ -226,7 +226,7 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
     inserts = [ref for ref in final if ref not in originally_stored]
     updates = [ref for ref in final if ref in originally_stored]
     if inserts:
-        session.execute(insert(t.ExamMark), [
+        bulk_insert(session, t.ExamMark.__table__, [
             _mark_row(final[ref], updated_by, now) | {"created_utc": now} for ref in inserts])
     if updates:
         table = t.ExamMark.__table__
@@ -245,7 +245,7 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
     rewritten = [ref for ref in updates
                  if final[ref].mark.components != originally_stored[ref].mark.components]
     if rewritten:
-        session.execute(delete(t.ExamMarkComponent).where(
+        session.execute(delete(t.ExamMarkComponent.__table__).where(
             t.ExamMarkComponent.exam_mark_ref_id.in_(rewritten)))
     component_rows = [
         {"exam_mark_ref_id": ref, "position": position, "sitting_ref_id": c.sitting_ref_id,
@@ -253,12 +253,11 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
          "maximum_mark": c.maximum_mark, "form_id": c.form_id,
          "supplied_contact_name": c.supplied_contact_name}
         for ref in inserts + rewritten for position, c in enumerate(final[ref].mark.components)]
-    if component_rows:
-        session.execute(insert(t.ExamMarkComponent), component_rows)
+    bulk_insert(session, t.ExamMarkComponent.__table__, component_rows)
 
     _save_fees(session, changes, original_fee_links)
     _save_rescore_requests(session, changes)
-    session.execute(insert(t.TranscriptTrigger), [
+    bulk_insert(session, t.TranscriptTrigger.__table__, [
         {"asn": trigger.asn, "course_code": trigger.course_code, "version": trigger.version,
          "source": "DiplomaExamMark", "source_ref_id": trigger.exam_mark_ref_id,
          "created_utc": now}
@@ -299,9 +298,9 @@ def _save_fees(session: Session, changes: Iterable[PlannedChange], original_link
     removed = [ref for ref in original_links if original_links[ref] != links.get(ref)]
     added = [ref for ref in links if original_links.get(ref) != links[ref]]
     if removed:
-        session.execute(delete(t.RegistrationFee).where(t.RegistrationFee.exam_mark_ref_id.in_(removed)))
+        session.execute(delete(t.RegistrationFee.__table__).where(t.RegistrationFee.exam_mark_ref_id.in_(removed)))
     if added:
-        session.execute(insert(t.RegistrationFee), [
+        bulk_insert(session, t.RegistrationFee.__table__, [
             {"exam_mark_ref_id": ref, "waived_fee_ref_id": links[ref], "fee_type": "RW"}
             for ref in added])
 
@@ -330,8 +329,7 @@ def _save_activity(session: Session, changes: Iterable[PlannedChange], original:
              "updated_by": updated_by} for asn, (year, version) in years.items()]
     new_rows = [row for row in rows if row["asn"] not in original]
     old_rows = [row | {"b_asn": row["asn"]} for row in rows if row["asn"] in original]
-    if new_rows:
-        session.execute(insert(t.StudentActivity), new_rows)
+    bulk_insert(session, t.StudentActivity.__table__, new_rows)
     if old_rows:
         table = t.StudentActivity.__table__
         session.execute(

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 from zeep.exceptions import Fault
 
 from operations.submit_diploma_exam_mark.handler import submit_diploma_exam_marks
@@ -43,20 +42,38 @@ def test_every_failing_rule_of_a_record_is_reported(pasi):
     assert len(outcome.messages) == len(outcome.rules)
 
 
+def _fail_inserts_into_exam_mark_component(engine, install: bool) -> None:
+    """A real database error: a trigger that aborts every component insert."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            if install:
+                connection.exec_driver_sql(
+                    "CREATE FUNCTION pasi_test_fail() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql")
+                connection.exec_driver_sql(
+                    "CREATE TRIGGER pasi_test_fail BEFORE INSERT ON exam_mark_component "
+                    "FOR EACH ROW EXECUTE FUNCTION pasi_test_fail()")
+            else:
+                connection.exec_driver_sql("DROP TRIGGER IF EXISTS pasi_test_fail ON exam_mark_component")
+                connection.exec_driver_sql("DROP FUNCTION IF EXISTS pasi_test_fail()")
+        elif install:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER pasi_test_fail BEFORE INSERT ON exam_mark_component "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS pasi_test_fail")
+
+
 def test_a_database_failure_mid_batch_applies_nothing_and_is_a_server_fault(pasi, live_server):
     before = store.marks_snapshot(pasi.engine)
     records = [registration(asn=p.S1), registration(asn=p.S2)]
-
-    def fail_on_components(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO EXAM_MARK_COMPONENT"):
-            raise RuntimeError("injected failure")
-
-    event.listen(pasi.engine, "before_cursor_execute", fail_on_components)
+    # The marks are written first, then their components fail: mid-batch.
+    _fail_inserts_into_exam_mark_component(pasi.engine, install=True)
     try:
         with pytest.raises(Fault) as raised:
             pasi.call(records, message_id="will-fail")
     finally:
-        event.remove(pasi.engine, "before_cursor_execute", fail_on_components)
+        _fail_inserts_into_exam_mark_component(pasi.engine, install=False)
 
     fault = raised.value
     assert fault.code.endswith("Server")
