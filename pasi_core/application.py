@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import spyne.const
 from spyne import Application
-from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
@@ -17,7 +16,7 @@ from pasi_core.contract.wsdl import canonical_wsdl
 from pasi_core.runtime import Runtime, utc_now
 from pasi_core.soap.exchange import Exchange
 from pasi_core.soap.gateway import Router, SoapEndpoint
-from pasi_core.soap.protocol import HardenedSoap11
+from pasi_core.soap.protocol import CodecSoap11Out, HardenedSoap11
 from persistence import models
 from persistence.database import create_database_engine, session_factory
 
@@ -43,8 +42,10 @@ def endpoint_services() -> dict[str, tuple[str, list]]:
 def build_spyne_application(name: str, runtime: Runtime | None) -> Application:
     quiet_spyne_logging()
     tns, services = endpoint_services()[name]
-    return Application(services, tns=tns, name=name, in_protocol=HardenedSoap11(),
-                       out_protocol=Soap11(), config=runtime, classes=(PASIFault,))
+    readers = {tag: reader for service in services
+               for tag, reader in getattr(service, "__readers__", {}).items()}
+    return Application(services, tns=tns, name=name, in_protocol=HardenedSoap11(readers=readers),
+                       out_protocol=CodecSoap11Out(), config=runtime, classes=(PASIFault,))
 
 
 def endpoint_wsdl(name: str, public_url: str, spyne_wsgi: WsgiApplication | None = None) -> bytes:

@@ -5,8 +5,7 @@ import pytest
 from zeep.exceptions import Fault
 
 from operations.submit_diploma_exam_mark.handler import submit_diploma_exam_marks
-from operations.submit_diploma_exam_mark.model import SubmittedExamMark
-from operations.submit_diploma_exam_mark.service import to_submitted
+from operations.submit_diploma_exam_mark.model import ComponentMark, ExamMark, SubmittedExamMark
 from persistence import models as t
 from persistence.database import session_factory
 from tests.support import province as p
@@ -193,7 +192,7 @@ def test_remove_repeat_registration_marks_deletes_the_other_registrations(db):
     factory = session_factory(db)
 
     def submit(records, **flags):
-        submitted = [to_submitted(i, _as_info(r)) for i, r in enumerate(records)]
+        submitted = [_as_submitted(i, r) for i, r in enumerate(records)]
         return submit_diploma_exam_marks(factory, ministry, submitted, now=p.NOW, **flags)
 
     first = registration(asn=p.S1, exam=p.OPEN_ELA, centre="S.0001")
@@ -210,9 +209,12 @@ def test_remove_repeat_registration_marks_deletes_the_other_registrations(db):
     assert store.count(db, t.TranscriptTrigger, source_ref_id=first["RefId"]) == 2
 
 
-def _as_info(record: dict):
-    """A zeep-style dict as the spyne object the service receives."""
-    from operations.submit_diploma_exam_mark.contract import ComponentMarkInfo, ExamMarkInfo
-    components = [ComponentMarkInfo(**c) for c in record["ComponentMarks"]["ComponentMarkInfo"]]
-    fields = {k: v for k, v in record.items() if k != "ComponentMarks"}
-    return ExamMarkInfo(ComponentMarks=components, **fields)
+def _as_submitted(index: int, record: dict) -> SubmittedExamMark:
+    """A zeep-style record as the plain data the handler receives."""
+    components = tuple(ComponentMark(c["ComponentMarkStatus"], c["ExamSittingRefId"], c.get("MarkValue"),
+                                     c.get("MarkFormat"), c.get("MaximumMark"))
+                       for c in record["ComponentMarks"]["ComponentMarkInfo"])
+    mark = ExamMark(record["RefId"], record["StateProvinceId"], record["ExamRefId"],
+                    record["ExamMarkStatus"], record.get("MarkValue"), record["IsRescored"],
+                    record["IsDeleted"], components)
+    return SubmittedExamMark(index, mark, record["PASICoreVersion"])

@@ -51,9 +51,13 @@ class Violation:
     """Set only when a rule has a second documented wording (40500)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class MarkCheck:
-    """Everything one record's rules may read."""
+    """Everything one record's rules may read.
+
+    What several rules need (the stored record, the exam, each component's
+    sitting) is looked up once when the check is built.
+    """
 
     submitted: SubmittedExamMark
     caller: Caller
@@ -62,13 +66,26 @@ class MarkCheck:
     limits: Limits = Limits()
     remove_repeat_registration_marks: bool = False
 
-    @property
-    def record(self) -> ExamMark:
-        return self.submitted.mark
+    record: ExamMark = field(init=False, repr=False)
+    stored: StoredExamMark | None = field(init=False, repr=False)
+    student: Student | None = field(init=False, repr=False)
+    exam: Exam | None = field(init=False, repr=False)
+    """The record's exam when it is an undeleted diploma exam, else None (rule 99005)."""
+    stored_exam: Exam | None = field(init=False, repr=False)
+    component_rows: tuple[tuple[str, ComponentMark, ExamSitting | None], ...] = field(
+        init=False, repr=False)
 
-    @property
-    def stored(self) -> StoredExamMark | None:
-        return self.book.stored(self.record.ref_id)
+    def __post_init__(self) -> None:
+        book, record = self.book, self.submitted.mark
+        self.record = record
+        self.stored = book.stored(record.ref_id)
+        self.student = book.student(record.asn)
+        exam = book.exam(record.exam_ref_id)
+        self.exam = exam if exam is not None and exam.is_diploma_exam and not exam.is_deleted else None
+        self.stored_exam = book.exam(self.stored.mark.exam_ref_id) if self.stored else None
+        self.component_rows = tuple(
+            (f"ComponentMarks[{position}]", component, book.sitting(component.sitting_ref_id))
+            for position, component in enumerate(record.components))
 
     @property
     def is_create(self) -> bool:
@@ -76,34 +93,17 @@ class MarkCheck:
 
     @property
     def is_delete(self) -> bool:
-        stored = self.stored
-        return self.record.is_deleted and stored is not None and not stored.mark.is_deleted
+        return self.record.is_deleted and self.stored is not None and not self.stored.mark.is_deleted
 
     @property
     def is_restore(self) -> bool:
-        stored = self.stored
-        return stored is not None and stored.mark.is_deleted and not self.record.is_deleted
-
-    @property
-    def student(self) -> Student | None:
-        return self.book.student(self.record.asn)
-
-    @property
-    def exam(self) -> Exam | None:
-        exam = self.book.exam(self.record.exam_ref_id)
-        return exam if exam is not None and exam.is_diploma_exam and not exam.is_deleted else None
-
-    @property
-    def stored_exam(self) -> Exam | None:
-        stored = self.stored
-        return self.book.exam(stored.mark.exam_ref_id) if stored else None
+        return self.stored is not None and self.stored.mark.is_deleted and not self.record.is_deleted
 
     def sitting_of(self, component: ComponentMark) -> ExamSitting | None:
         return self.book.sitting(component.sitting_ref_id)
 
-    def components(self) -> Iterator[tuple[str, ComponentMark, ExamSitting | None]]:
-        for position, component in enumerate(self.record.components):
-            yield f"ComponentMarks[{position}]", component, self.sitting_of(component)
+    def components(self) -> tuple[tuple[str, ComponentMark, ExamSitting | None], ...]:
+        return self.component_rows
 
 
 Rule = Callable[[MarkCheck], Iterable[Violation]]
@@ -349,8 +349,15 @@ class _MarkValueSlot:
     format_kind: str | None
 
 
-def _mark_value_slots(check: MarkCheck) -> Iterator[_MarkValueSlot]:
+def _mark_value_slots(check: MarkCheck) -> list[_MarkValueSlot]:
     """Every mark value whose format is known: the exam's, and each component's."""
+    record = check.record
+    if record.mark_value is None and not any(c.mark_value is not None for c in record.components):
+        return []
+    return list(_find_mark_value_slots(check))
+
+
+def _find_mark_value_slots(check: MarkCheck) -> Iterator[_MarkValueSlot]:
     record, exam, codes = check.record, check.exam, check.book.codes
     if (record.mark_value is not None and exam is not None
             and record.status not in STATUSES_WITHOUT_MARK_VALUE):

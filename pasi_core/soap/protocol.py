@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from lxml import etree
 from spyne.model.fault import Fault
@@ -42,9 +43,14 @@ def _reject(ctx, rejected: RequestRejected) -> Fault:
 
 
 class HardenedSoap11(Soap11):
-    def __init__(self, *args, **kwargs):
+    """``readers`` maps an operation's body element to its codec reader
+    (pasi_core/soap/codec.py); other operations go through spyne's own
+    deserialization."""
+
+    def __init__(self, *args, readers: dict[str, Callable] | None = None, **kwargs):
         kwargs.setdefault("validator", "lxml")
         super().__init__(*args, **kwargs)
+        self.readers = dict(readers or {})
 
     # --- parsing ------------------------------------------------------------------
     def create_in_document(self, ctx, charset=None):
@@ -107,6 +113,17 @@ class HardenedSoap11(Soap11):
 
     # --- deserialization ------------------------------------------------------------
     def deserialize(self, ctx, message):
+        reader = self.readers.get(ctx.in_body_doc.tag) if message is self.REQUEST else None
+        if reader is not None:
+            self.event_manager.fire_event("before_deserialize", ctx)
+            try:
+                ctx.in_object = [reader(ctx.in_body_doc)]
+            except Exception as error:
+                log.info("request could not be read: %s", type(error).__name__)
+                raise _reject(ctx, structure_error()) from None
+            ctx.in_header = None
+            self.event_manager.fire_event("after_deserialize", ctx)
+            return
         try:
             super().deserialize(ctx, message)
         except Fault as fault:
@@ -118,6 +135,24 @@ class HardenedSoap11(Soap11):
             raise _reject(ctx, structure_error()) from None
 
 
+class CodecSoap11Out(Soap11):
+    """Writes results that map themselves (``to_xml_element``) without spyne's
+    object serializer; everything else, faults included, goes through spyne."""
+
+    def serialize(self, ctx, message):
+        result = ctx.out_object[0] if ctx.out_error is None and ctx.out_object else None
+        if message is not self.RESPONSE or not hasattr(result, "to_xml_element"):
+            return super().serialize(ctx, message)
+        self.event_manager.fire_event("before_serialize", ctx)
+        ctx.out_document = etree.Element(f"{{{SOAP11_ENVELOPE}}}Envelope",
+                                         nsmap=self.app.interface.nsmap)
+        ctx.out_body_doc = etree.SubElement(ctx.out_document, f"{{{SOAP11_ENVELOPE}}}Body")
+        ctx.out_body_doc.append(result.to_xml_element())
+        if self.cleanup_namespaces:
+            etree.cleanup_namespaces(ctx.out_document)
+        self.event_manager.fire_event("after_serialize", ctx)
+
+
 def _soap_action(ctx) -> str | None:
     raw = ctx.transport.req_env.get("HTTP_SOAPACTION")
     if raw is None:
@@ -127,4 +162,4 @@ def _soap_action(ctx) -> str | None:
     return action.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or None
 
 
-__all__ = ["HardenedSoap11", "secure_parser", "STRUCTURE_FAULT"]
+__all__ = ["HardenedSoap11", "CodecSoap11Out", "secure_parser", "STRUCTURE_FAULT"]

@@ -16,6 +16,7 @@ from pasi_core.authentication import TransportFacts, authorize_operation
 from pasi_core.caller import Caller
 from pasi_core.errors import RequestRejected
 from pasi_core.runtime import Runtime
+from pasi_core.soap.codec import CallerFacts
 from pasi_core.soap.exchange import Exchange, exchange_of
 from pasi_core.soap.faults import server_error, to_spyne_fault
 
@@ -45,13 +46,14 @@ def runtime_of(ctx) -> Runtime:
     return ctx.app.config
 
 
-def authenticate(ctx, caller_info, *, operation: str, required_role: str) -> tuple[Caller, Exchange]:
+def authenticate(ctx, caller_info: CallerFacts, *, operation: str,
+                 required_role: str) -> tuple[Caller, Exchange]:
     """Who is calling, checked before any business rule (1001-1008, 5001)."""
     exchange = exchange_of(ctx)
-    exchange.client_message_id = caller_info.ClientMessageID
-    exchange.organization_code = caller_info.OrganizationCode
+    exchange.client_message_id = caller_info.client_message_id
+    exchange.organization_code = caller_info.organization_code
     transport = TransportFacts(remote_address=ctx.transport.req_env.get("REMOTE_ADDR"))
-    caller = runtime_of(ctx).authenticator.authenticate(transport, caller_info.OrganizationCode)
+    caller = runtime_of(ctx).authenticator.authenticate(transport, caller_info.organization_code)
     exchange.client_name = caller.client_name
     exchange.organization_code = caller.organization_code
     authorize_operation(caller, operation, required_role)
