@@ -7,6 +7,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pasi_core.config import Settings
 from pasi_core.errors import PasiError
 
@@ -166,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     except PasiError as error:
         print(f"pasi-core {args.command}: {error.message}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as error:
+        # The driver's text can quote row values (student data): name the error only.
+        print(f"pasi-core {args.command}: database error ({type(error).__name__}); "
+              "nothing was changed", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -29,6 +29,20 @@ from persistence.unit_of_work import UnitOfWork
 from persistence.versions import allocate_versions
 
 MAX_REPORTED_PROBLEMS = 25
+
+NATURAL_KEYS = {
+    "CodeTables": ("CodeTable", "Code"),
+    "Organizations": ("OrganizationCode",),
+    "Students": ("StateProvinceId",),
+    "SchoolEnrolments": ("StateProvinceId", "OrganizationCode", "SchoolYear"),
+    "DiplomaExams": ("RefId",),
+    "ExamSittings": ("RefId",),
+    "WaivedFees": ("RefId",),
+    "RegistrationRequests": ("RefId",),
+    "DiplomaExamMarks": ("RefId",),
+    "RescoreRequests": ("RefId",),
+}
+"""The key an entry is upserted by; two entries of one file may not share it."""
 STANDARD_CODE_TABLES = Path(__file__).with_name("data") / "standard-code-tables.json"
 
 
@@ -81,7 +95,10 @@ def read_file(path: str | Path) -> dict:
 def validate_document(document: Any) -> None:
     problems = Problems()
     validator = jsonschema.Draft202012Validator(REFERENCE_DATA_SCHEMA)
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
+    def file_order(error):
+        return [(0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in error.path]
+
+    for error in sorted(validator.iter_errors(document), key=file_order):
         path = list(error.absolute_path)
         entry = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
                         for i, p in enumerate(path[:2])) or "(file)"
@@ -258,15 +275,13 @@ class _Loader:
                 problems.add(f"RescoreRequests[{i}]", "ExamMarkRefId",
                              f"exam mark {request['ExamMarkRefId']} does not exist")
 
-        for section, key in (("Organizations", "OrganizationCode"), ("Students", "StateProvinceId"),
-                             ("DiplomaExams", "RefId"), ("ExamSittings", "RefId"),
-                             ("WaivedFees", "RefId"), ("RegistrationRequests", "RefId"),
-                             ("DiplomaExamMarks", "RefId"), ("RescoreRequests", "RefId")):
-            seen: dict[str, int] = {}
+        for section, keys in NATURAL_KEYS.items():
+            seen: dict[tuple, int] = {}
             for i, entry in enumerate(self.doc[section]):
-                value = str(entry[key]).lower()
+                value = tuple(str(entry[key]).lower() for key in keys)
                 if value in seen:
-                    problems.add(f"{section}[{i}]", key, f"repeats {section}[{seen[value]}]")
+                    problems.add(f"{section}[{i}]", keys[-1] if len(keys) == 1 else None,
+                                 f"repeats {section}[{seen[value]}] (same {' + '.join(keys)})")
                 seen.setdefault(value, i)
         problems.raise_if_any()
 
@@ -356,6 +371,7 @@ class _Loader:
                       "fee_type": "RW"} for ref in sorted(changed) if by_ref[ref].get("WaivedFeeRefId")]
             if links:
                 self.session.execute(insert(t.RegistrationFee), links)
+            self._recompute_rescore_statuses(changed)
 
     def _stored_components_of(self, refs: list[str]) -> dict:
         stored: dict[str, list] = {ref: [] for ref in refs}
@@ -372,6 +388,30 @@ class _Loader:
                 t.RegistrationFee.exam_mark_ref_id, t.RegistrationFee.waived_fee_ref_id).where(
                 t.RegistrationFee.exam_mark_ref_id.in_(chunk))).all()))
         return {ref: (tuple(stored[ref]), links.get(ref)) for ref in refs}
+
+    def _recompute_rescore_statuses(self, mark_refs: set[str]) -> None:
+        """A loaded mark that changed may change its stored requests' computed status."""
+        in_file = {lower(r["RefId"]) for r in self.doc["RescoreRequests"]}
+        stored = []
+        for chunk in chunked(sorted(mark_refs)):
+            stored += self.session.execute(select(t.RescoreRequest, t.ExamMark.is_rescored).join(
+                t.ExamMark, t.ExamMark.ref_id == t.RescoreRequest.exam_mark_ref_id).where(
+                t.RescoreRequest.exam_mark_ref_id.in_(chunk))).all()
+        changed = []
+        for request, is_rescored in stored:
+            if request.ref_id in in_file:
+                continue
+            facts = RescoreFacts(request.ref_id, request.exam_mark_ref_id, request.payment_status,
+                                 request.consent_status, request.is_cancelled)
+            status = rescore_request_status(facts, is_rescored)
+            if status != request.status:
+                changed.append((request.ref_id, status))
+        versions = iter(allocate_versions(self.session, len(changed)))
+        for ref_id, status in changed:
+            self.session.execute(update(t.RescoreRequest.__table__).where(
+                t.RescoreRequest.ref_id == ref_id).values(status=status, version=next(versions)))
+        if changed:
+            self.report.updated["RescoreRequests"] += len(changed)
 
     def _write_rescore_requests(self) -> None:
         requests = self.doc["RescoreRequests"]

@@ -44,6 +44,13 @@ def canonical_wsdl(raw_wsdl: bytes, service_name: str, address: str) -> bytes:
     """Sorted, pretty-printed WSDL whose soap:address is ``address``."""
     root = etree.fromstring(raw_wsdl)
     used = {namespaces.COMMON, namespaces.PASI_SERVICE, namespaces.PASI_SYSTEM}
+    types = root.find(f"{{{WSDL}}}types")
+    # Imported schemas first: readers that build embedded schemas in document
+    # order (xmlschema's WSDL reader, some toolkits) need the common types first.
+    schemas = list(types)
+    for schema in schemas:
+        types.remove(schema)
+    types.extend(sorted(schemas, key=lambda s: s.get("targetNamespace") != namespaces.COMMON))
     for schema in root.iter(f"{{{XSD}}}schema"):
         _sort_children(schema, _XSD_ORDER)
         unknown = schema.get("targetNamespace") not in used
