@@ -76,7 +76,7 @@ def create_wsgi_app(settings: Settings, engine: Engine | None = None,
         wsdl = endpoint_wsdl(name, settings.public_url, spyne_wsgi)
         endpoints[name] = SoapEndpoint(name, spyne_wsgi, wsdl,
                                        max_request_bytes=settings.max_request_bytes, audit=audit)
-    return Router(endpoints, health=HealthCheck(engine))
+    return Router(endpoints, health=HealthCheck(engine), audit=audit)
 
 
 class AuditWriter:

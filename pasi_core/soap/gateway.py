@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from pasi_core.errors import RequestRejected
 from pasi_core.soap.exchange import ENVIRON_KEY, Exchange
-from pasi_core.soap.faults import STRUCTURE_FAULT, fault_envelope, structure_error
+from pasi_core.soap.faults import STRUCTURE_FAULT, fault_envelope, server_error, structure_error
 
 log = logging.getLogger("pasi_core.gateway")
 
@@ -42,10 +42,10 @@ class SoapEndpoint:
 
         try:
             body = self._dispatch(environ, recording_start_response, exchange)
-        except Exception:  # never let an error reach the WSGI server as an HTML 500
-            log.error("unexpected error in the gateway for message %s", exchange.message_id)
-            body = self._fault(recording_start_response, exchange,
-                               RequestRejected(9001, "Unexpected Problem.", fault_code="Server"),
+        except Exception as error:  # never let an error reach the WSGI server as an HTML 500
+            log.error("unexpected %s in the gateway for message %s", type(error).__name__,
+                      exchange.message_id)
+            body = self._fault(recording_start_response, exchange, server_error(exchange.message_id),
                                "500 Internal Server Error")
         if exchange.outcome is None and status_holder.get("status", "").startswith("500"):
             exchange.outcome = "Server"
@@ -83,6 +83,11 @@ class SoapEndpoint:
             declared = -1
         if declared > self._max_request_bytes:
             return self._too_large(start_response, exchange)
+        if declared < 0 and not environ.get("wsgi.input_terminated"):
+            # Without a length, only a server that de-chunks the body (gunicorn)
+            # can tell us where it ends; reading on would wait for the client.
+            return self._fault(start_response, exchange, structure_error(
+                "a Content-Length header is required"), "411 Length Required")
         body = environ["wsgi.input"].read(
             declared if declared >= 0 else self._max_request_bytes + 1)
         if len(body) > self._max_request_bytes:
@@ -115,9 +120,11 @@ class SoapEndpoint:
 class Router:
     """Routes ``/PASIService`` and friends to their endpoint; anything else is a 404 fault."""
 
-    def __init__(self, endpoints: dict[str, Callable], health: Callable | None = None):
+    def __init__(self, endpoints: dict[str, Callable], health: Callable | None = None,
+                 audit: Callable[[Exchange], None] | None = None):
         self._endpoints = endpoints
         self._health = health
+        self._audit = audit
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
@@ -130,11 +137,18 @@ class Router:
             return endpoint(environ, start_response)
         if name == "health" and self._health is not None:
             return self._health(environ, start_response)
-        payload = fault_envelope(structure_error(
-            f"no service at {path}; endpoints: " + ", ".join(f"/{n}" for n in self._endpoints)),
-            "-")
+        exchange = Exchange(endpoint="(none)", remote_address=environ.get("REMOTE_ADDR"))
+        rejected = structure_error(
+            f"no service at {path}; endpoints: " + ", ".join(f"/{n}" for n in self._endpoints))
+        exchange.fault(rejected.fault_code, rejected.rule_id)
+        payload = fault_envelope(rejected, exchange.message_id)
         start_response("404 Not Found", XML_RESPONSE_HEADERS +
                        [("Content-Length", str(len(payload)))])
+        if self._audit is not None:
+            try:
+                self._audit(exchange)
+            except Exception:
+                log.error("could not write the audit row of message %s", exchange.message_id)
         return [payload]
 
 

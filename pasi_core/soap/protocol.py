@@ -28,6 +28,7 @@ from pasi_core.soap.faults import (
 log = logging.getLogger("pasi_core.soap")
 
 DTD_FAULT = "Client.DTDNotAllowed"
+MUST_UNDERSTAND_FAULT = "MustUnderstand"
 
 
 def secure_parser() -> etree.XMLParser:
@@ -71,6 +72,15 @@ class HardenedSoap11(Soap11):
         root, _ = ctx.in_document
         if root.tag != f"{{{SOAP11_ENVELOPE}}}Envelope":
             raise _reject(ctx, structure_error("the document is not a SOAP 1.1 envelope"))
+        for header in root.findall(f"{{{SOAP11_ENVELOPE}}}Header"):
+            for entry in header:
+                if (isinstance(entry.tag, str)
+                        and entry.get(f"{{{SOAP11_ENVELOPE}}}mustUnderstand", "0").strip() == "1"):
+                    # SOAP 1.1 §4.2.3: a mandatory header we do not process is a fault.
+                    raise _reject(ctx, RequestRejected(
+                        3002, rule_catalogue.render(3002), fault_code=MUST_UNDERSTAND_FAULT,
+                        errors=[(None, f"header {etree.QName(entry).localname} is marked "
+                                       "mustUnderstand but this service does not process it")]))
         bodies = root.findall(f"{{{SOAP11_ENVELOPE}}}Body")
         if len(bodies) != 1 or len(bodies[0]) != 1:
             raise _reject(ctx, structure_error("the SOAP Body must hold exactly one operation element"))
