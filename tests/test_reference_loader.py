@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -353,8 +354,9 @@ def test_a_file_that_is_not_json_is_refused_with_its_line_and_column(db, tmp_pat
     with pytest.raises(ReferenceDataError) as refused:
         load_file(session_factory(db), path)
 
-    assert "not valid JSON at line 4, column 37" in str(refused.value)
-    assert "Expecting property name" in str(refused.value)
+    # The column of a trailing comma differs between Python versions (36 or 37).
+    assert re.search(r"not valid JSON at line 4, column 3[67]", str(refused.value))
+    assert re.search(r"Expecting property name|Illegal trailing comma", str(refused.value))
     assert row_counts(db) == counts
 
 
