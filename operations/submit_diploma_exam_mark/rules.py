@@ -350,11 +350,16 @@ class _MarkValueSlot:
 
 
 def _mark_value_slots(check: MarkCheck) -> list[_MarkValueSlot]:
-    """Every mark value whose format is known: the exam's, and each component's."""
-    record = check.record
-    if record.mark_value is None and not any(c.mark_value is not None for c in record.components):
-        return []
-    return list(_find_mark_value_slots(check))
+    """Every mark value whose format is known: the exam's, and each component's
+    (found once per record; four rules read them)."""
+    slots = check.__dict__.get("_value_slots")
+    if slots is None:
+        record = check.record
+        has_values = record.mark_value is not None or any(
+            c.mark_value is not None for c in record.components)
+        slots = list(_find_mark_value_slots(check)) if has_values else []
+        check.__dict__["_value_slots"] = slots
+    return slots
 
 
 def _find_mark_value_slots(check: MarkCheck) -> Iterator[_MarkValueSlot]:

@@ -67,6 +67,7 @@ class HardenedSoap11(Soap11):
                 3002, rule_catalogue.render(3002), fault_code=DTD_FAULT,
                 errors=[(None, "a DOCTYPE is not allowed in a SOAP message")]))
         ctx.in_document = (root, {})  # no SOAP-encoding href/id resolution
+        ctx.in_string = []  # the parsed tree is all that is needed from here on
 
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
         root, _ = ctx.in_document
@@ -132,6 +133,9 @@ class HardenedSoap11(Soap11):
                 log.info("request could not be read: %s", type(error).__name__)
                 raise _reject(ctx, structure_error()) from None
             ctx.in_header = None
+            # The plain data is all the operation needs: let the XML tree go now
+            # rather than at the end of the request (it dominates peak memory).
+            ctx.in_document = ctx.in_body_doc = ctx.in_header_doc = None
             self.event_manager.fire_event("after_deserialize", ctx)
             return
         try:
