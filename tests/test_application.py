@@ -1,0 +1,121 @@
+"""The assembled service: spyne settings, authentication seam, logging."""
+from __future__ import annotations
+
+import io
+import logging
+import math
+from dataclasses import replace
+
+import pytest
+import spyne.const
+from zeep.exceptions import Fault
+
+from pasi_core.application import create_wsgi_app
+from pasi_core.authentication import (
+    DevelopmentAuthenticator, RejectAllAuthenticator, TransportFacts, authorize_operation)
+from pasi_core.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
+from pasi_core.config import Settings
+from pasi_core.errors import ConfigurationError, RequestRejected
+from tests.support.soap import caller_xml, envelope, exam_mark
+from tests.support import store
+
+
+def _post(app, payload: bytes, remote: str = "127.0.0.1"):
+    captured = {}
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/PASIService", "QUERY_STRING": "",
+               "CONTENT_TYPE": "text/xml", "CONTENT_LENGTH": str(len(payload)),
+               "wsgi.input": io.BytesIO(payload), "REMOTE_ADDR": remote, "SERVER_NAME": "x",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: captured.update(status=status)))
+    return captured["status"], body.decode()
+
+
+REQUEST = envelope("<p:SubmitDiplomaExamMark><p:request>" + caller_xml("S.0001") +
+                   "<p:ExamMarks><p:ExamMarkInfo><p:RefId>11111111-1111-4111-8111-111111111111</p:RefId>"
+                   "<p:StateProvinceId>100000001</p:StateProvinceId>"
+                   "<p:ExamRefId>11111111-1111-4111-8111-111111111112</p:ExamRefId>"
+                   "<p:ExamMarkStatus>RE</p:ExamMarkStatus><p:IsRescored>false</p:IsRescored>"
+                   "<p:IsDeleted>false</p:IsDeleted><p:PASICoreVersion>0</p:PASICoreVersion>"
+                   "<p:ComponentMarks/></p:ExamMarkInfo></p:ExamMarks></p:request>"
+                   "</p:SubmitDiplomaExamMark>")
+
+
+def test_spyne_periodic_gc_is_off_and_its_loggers_are_quiet(db):
+    create_wsgi_app(Settings(public_url="http://localhost"), engine=db)
+    assert math.isinf(spyne.const.MIN_GC_INTERVAL)
+    assert logging.getLogger("spyne").getEffectiveLevel() == logging.CRITICAL
+    assert logging.getLogger("spyne.protocol.soap.soap11.invalid").getEffectiveLevel() == logging.CRITICAL
+
+
+def test_without_development_authentication_every_request_is_refused_with_1001(db):
+    app = create_wsgi_app(Settings(public_url="http://localhost"), engine=db)
+    before = store.marks_snapshot(db)
+    status, body = _post(app, REQUEST)
+    assert status.startswith("500") and "<faultcode>soap11env:Client.AuthenticationFailed</faultcode>" in body
+    assert "<s0:RuleId>1001</s0:RuleId>" in body
+    assert store.marks_snapshot(db) == before
+
+
+def test_development_authentication_never_answers_a_client_off_loopback(db, caplog):
+    with caplog.at_level(logging.WARNING):
+        app = create_wsgi_app(Settings(public_url="http://localhost", development_authentication=True),
+                              engine=db)
+    assert "development authentication is ON" in caplog.text
+    status, body = _post(app, REQUEST, remote="10.1.2.3")
+    assert "<s0:RuleId>1001</s0:RuleId>" in body
+    status, body = _post(app, REQUEST, remote="127.0.0.1")
+    assert status.startswith("200"), body
+
+
+def test_the_development_authenticator_grants_roles_by_organization_kind():
+    authenticator = DevelopmentAuthenticator()
+    loopback = TransportFacts(remote_address="::1")
+    school = authenticator.authenticate(loopback, "s.0001")
+    assert school.organization_code == "S.0001" and school.roles == {SUBMIT_ACADEMIC_RECORD_USER}
+    ministry = authenticator.authenticate(loopback, "O.1")
+    assert MINISTRY_CLIENT_USER in ministry.roles and ministry.is_alberta_education
+    with pytest.raises(RequestRejected) as missing:
+        authenticator.authenticate(loopback, " ")
+    assert missing.value.rule_id == 5001
+    with pytest.raises(RequestRejected) as invalid:
+        authenticator.authenticate(loopback, "X.12")
+    assert invalid.value.rule_id == 1008
+    with pytest.raises(RequestRejected) as rejected:
+        RejectAllAuthenticator().authenticate(loopback, "O.1")
+    assert rejected.value.rule_id == 1001
+
+
+def test_an_operation_needs_its_role():
+    caller = Caller("S.0001", frozenset())
+    with pytest.raises(RequestRejected) as refused:
+        authorize_operation(caller, "SubmitDiplomaExamMark", SUBMIT_ACADEMIC_RECORD_USER)
+    assert refused.value.rule_id == 1007 and "SubmitDiplomaExamMark" in refused.value.message
+
+
+@pytest.mark.parametrize("url", ["localhost:8000", "ftp://x", "http://x?a=1"])
+def test_a_bad_public_url_is_refused_at_start_up(url):
+    with pytest.raises(ConfigurationError):
+        Settings(public_url=url).validate()
+
+
+def test_settings_come_from_the_environment():
+    settings = Settings.from_environment({"PASI_DATABASE_URL": "sqlite:///x.db",
+                                          "PASI_PUBLIC_URL": "https://pasi.example.ca/",
+                                          "PASI_MAX_RECORDS_PER_REQUEST": "500", "PASI_DEV_AUTH": "yes"})
+    assert settings.public_url == "https://pasi.example.ca" and settings.max_records_per_request == 500
+    assert settings.development_authentication
+    with pytest.raises(ConfigurationError):
+        Settings.from_environment({"PASI_MAX_REQUEST_BYTES": "lots"})
+
+
+def test_more_records_than_the_limit_is_rule_3001(pasi, live_server):
+    runtime = live_server.app._endpoints["PASIService"]._spyne_app.app.config
+    original = runtime.settings
+    runtime.settings = replace(original, max_records_per_request=2)
+    try:
+        with pytest.raises(Fault) as raised:
+            pasi.call([exam_mark(), exam_mark(), exam_mark()])
+    finally:
+        runtime.settings = original
+    assert "at most 2 may be submitted" in raised.value.message
+    assert raised.value.detail[0].findtext("{urn:pasi-core-mirror:common:2026}RuleId") == "3001"
