@@ -139,10 +139,11 @@ def start_server(database_url: str):
 
 def clear_marks(engine) -> None:
     """Remove the marks a run wrote, outside the timing.  Student activity rows
-    stay, as they would in production: students are already active this year."""
+    stay, as they would in production (students are already active this year),
+    and so does the append-only audit log."""
     with engine.begin() as connection:
         for model in (t.ExamMarkComponent, t.RegistrationFee, t.TranscriptTrigger, t.ExamMark,
-                      t.RequestAudit):
+                      t.ProcessedRequest):
             connection.execute(delete(model))
 
 

@@ -5,11 +5,13 @@ import logging
 import spyne.const
 from spyne import Application
 from spyne.server.wsgi import WsgiApplication
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from pasi_core import namespaces
-from pasi_core.authentication import Authenticator, DevelopmentAuthenticator, RejectAllAuthenticator
+from pasi_core.authentication import (
+    Authenticator, CertificateAuthenticator, DevelopmentAuthenticator, TransportFacts)
+from pasi_core.certificates import CertificateError, fingerprint, peer_certificate
 from pasi_core.config import Settings
 from pasi_core.contract.common import PASIFault
 from pasi_core.contract.wsdl import canonical_wsdl
@@ -17,7 +19,7 @@ from pasi_core.runtime import Runtime, utc_now
 from pasi_core.soap.exchange import Exchange
 from pasi_core.soap.gateway import Router, SoapEndpoint
 from pasi_core.soap.protocol import CodecSoap11Out, HardenedSoap11
-from persistence import models
+from persistence import audit_log
 from persistence.database import create_database_engine, session_factory
 
 log = logging.getLogger("pasi_core.application")
@@ -56,50 +58,69 @@ def endpoint_wsdl(name: str, public_url: str, spyne_wsgi: WsgiApplication | None
     return canonical_wsdl(spyne_wsgi.doc.wsdl11.get_interface_document(), name, address)
 
 
-def make_authenticator(settings: Settings) -> Authenticator:
+def make_authenticator(settings: Settings, sessions) -> Authenticator:
     if settings.development_authentication:
         return DevelopmentAuthenticator()
-    return RejectAllAuthenticator()
+    return CertificateAuthenticator(sessions)
+
+
+def transport_reader(settings: Settings):
+    """How the gateway learns the peer's address and verified client certificate."""
+
+    def read(environ) -> TransportFacts:
+        remote = environ.get("REMOTE_ADDR")
+        try:
+            der = peer_certificate(environ, trust_header=settings.is_trusted_proxy(remote),
+                                   header=settings.client_certificate_header)
+        except CertificateError:
+            log.warning("a trusted proxy sent an unreadable client certificate header; "
+                        "treating the request as unauthenticated")
+            der = None
+        return TransportFacts(remote_address=remote,
+                              client_certificate_fingerprint=fingerprint(der) if der else None)
+
+    return read
 
 
 def create_wsgi_app(settings: Settings, engine: Engine | None = None,
                     authenticator: Authenticator | None = None, clock=utc_now):
     quiet_spyne_logging()
     engine = engine or create_database_engine(settings.database_url)
-    runtime = Runtime(settings=settings, engine=engine, session_factory=session_factory(engine),
-                      authenticator=authenticator or make_authenticator(settings), clock=clock)
+    sessions = session_factory(engine)
+    runtime = Runtime(settings=settings, engine=engine, session_factory=sessions,
+                      authenticator=authenticator or make_authenticator(settings, sessions),
+                      clock=clock)
     audit = AuditWriter(runtime)
+    read_transport = transport_reader(settings)
     endpoints = {}
     for name in endpoint_services():
         spyne_wsgi = WsgiApplication(build_spyne_application(name, runtime),
                                      max_content_length=settings.max_request_bytes)
         wsdl = endpoint_wsdl(name, settings.public_url, spyne_wsgi)
         endpoints[name] = SoapEndpoint(name, spyne_wsgi, wsdl,
-                                       max_request_bytes=settings.max_request_bytes, audit=audit)
+                                       max_request_bytes=settings.max_request_bytes, audit=audit,
+                                       transport_reader=read_transport,
+                                       keep_payloads=settings.audit_payloads)
     return Router(endpoints, health=HealthCheck(engine), audit=audit)
 
 
 class AuditWriter:
-    """Writes one request_audit row per request, in its own short transaction."""
+    """Appends one chained audit row per request, in its own short transaction."""
 
     def __init__(self, runtime: Runtime):
         self._runtime = runtime
 
     def __call__(self, exchange: Exchange) -> None:
-        row = {
-            "message_id": exchange.message_id, "received_utc": self._runtime.clock(),
-            "endpoint": exchange.endpoint, "operation": exchange.operation,
-            "organization_code": _clip(exchange.organization_code, 20),
-            "client_name": _clip(exchange.client_name, 200),
-            "client_message_id": _clip(exchange.client_message_id, 50),
-            "remote_address": _clip(exchange.remote_address, 64),
-            "outcome": exchange.outcome or "unknown", "rule_id": exchange.rule_id,
-            "record_count": exchange.record_count, "accepted_count": exchange.accepted_count,
-            "rejected_count": exchange.record_count - exchange.accepted_count,
-            "duration_ms": exchange.elapsed_ms,
-        }
-        with self._runtime.engine.begin() as connection:
-            connection.execute(insert(models.RequestAudit), [row])
+        audit_log.append(self._runtime.engine, audit_log.AuditEntry(
+            message_id=exchange.message_id, received_utc=self._runtime.clock(),
+            endpoint=exchange.endpoint, operation=exchange.operation,
+            organization_code=exchange.organization_code, client_name=exchange.client_name,
+            client_message_id=exchange.client_message_id, remote_address=exchange.remote_address,
+            outcome=exchange.outcome or "unknown", rule_id=exchange.rule_id,
+            record_count=exchange.record_count, accepted_count=exchange.accepted_count,
+            duration_ms=exchange.elapsed_ms, request_hash=exchange.request_hash,
+            record_outcomes=exchange.record_outcomes, request_body=exchange.request_body,
+            response_body=exchange.response_body))
 
 
 class HealthCheck:
@@ -119,6 +140,4 @@ class HealthCheck:
         return [body]
 
 
-def _clip(value: str | None, length: int) -> str | None:
-    return value[:length] if value is not None else None
 

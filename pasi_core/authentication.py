@@ -1,10 +1,15 @@
 """Authenticators turn a request's transport facts into a :class:`Caller`.
 
-Until client certificates are registered (a later issue), the only
-authenticator is :class:`DevelopmentAuthenticator`: it believes
-``CallerInfo.OrganizationCode`` and grants that organization's usual
-roles, and it only ever answers clients on the loopback interface.
-Without it every request is refused with rule 1001.
+:class:`CertificateAuthenticator` is PASI's own model: the client presents a
+registered X.509 certificate (mutual TLS, here or at a trusted proxy); the
+registry says whether it and its client are enabled, which organizations
+the client may represent and which roles it holds.  Rules 1001, 1002, 1003,
+5001 and 1008 are checked here, 1007 per operation, all before any
+business rule.
+
+:class:`DevelopmentAuthenticator` believes ``CallerInfo.OrganizationCode``
+and grants that organization's usual roles; it only ever answers clients on
+the loopback interface, is off unless asked for, and says so in the log.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ class TransportFacts:
 
     remote_address: str | None
     client_certificate_fingerprint: str | None = None
+    """SHA-256 of the verified client certificate, when one was presented."""
 
 
 class Authenticator(Protocol):
@@ -58,6 +64,32 @@ def is_loopback(address: str | None) -> bool:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
+
+
+class CertificateAuthenticator:
+    """Registered client certificates, as PASI authenticates its clients."""
+
+    def __init__(self, session_factory):
+        self._session_factory = session_factory
+
+    def authenticate(self, transport: TransportFacts, organization_code: str | None) -> Caller:
+        from persistence.client_registry import lookup
+
+        if not transport.client_certificate_fingerprint:
+            raise reject(1001, CLIENT_AUTHENTICATION_FAULT)
+        with self._session_factory() as session:
+            registered = lookup(session, transport.client_certificate_fingerprint)
+        if registered is None:
+            raise reject(1001, CLIENT_AUTHENTICATION_FAULT)
+        if not registered.certificate_enabled:
+            raise reject(1002, CLIENT_AUTHENTICATION_FAULT)
+        if not registered.client_enabled:
+            raise reject(1003, CLIENT_AUTHENTICATION_FAULT)
+        code = require_organization_code(organization_code)
+        if code not in registered.organizations:
+            raise reject(1008, CLIENT_AUTHORIZATION_FAULT)
+        return Caller(organization_code=code, roles=registered.roles,
+                      client_name=registered.client_name)
 
 
 class RejectAllAuthenticator:

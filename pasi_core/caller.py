@@ -13,6 +13,15 @@ from dataclasses import dataclass
 SUBMIT_ACADEMIC_RECORD_USER = "Submit Academic Record User"
 MINISTRY_CLIENT_USER = "Ministry Client User"
 PASI_SYSTEM_USER = "PASI System User"
+HELLO_WORLD_USER = "Hello World User"
+SUBMIT_TRANSCRIPT_USER = "Submit Transcript User"
+VIEW_TRANSCRIPT_USER = "View Transcript User"
+K12_ORGANIZATION_CLIENT = "K-12 Organization Client"
+
+KNOWN_ROLES = frozenset({SUBMIT_ACADEMIC_RECORD_USER, MINISTRY_CLIENT_USER, PASI_SYSTEM_USER,
+                         HELLO_WORLD_USER, SUBMIT_TRANSCRIPT_USER, VIEW_TRANSCRIPT_USER,
+                         K12_ORGANIZATION_CLIENT})
+"""PASI client system roles a registered client may be granted."""
 
 ALBERTA_EDUCATION = "O.1"
 """The Ministry organization named by rules 40541, 40554, 40559 and 62024."""

@@ -75,22 +75,150 @@ def cmd_seed_demo(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     from pasi_core import server
 
+    changes = {}
     if args.dev_auth:
-        settings = settings.with_changes(development_authentication=True)
+        changes["development_authentication"] = True
+    if args.tls_cert or args.tls_key or args.client_ca:
+        changes.update(tls_certificate=args.tls_cert, tls_key=args.tls_key, client_ca=args.client_ca)
+    if args.trusted_proxy:
+        changes["trusted_proxies"] = tuple(args.trusted_proxy)
+    settings = settings.with_changes(**changes)
+    scheme = "https" if settings.terminates_tls else "http"
     if args.public_url:
         settings = settings.with_changes(public_url=args.public_url)
     elif settings.public_url == Settings().public_url:
-        settings = settings.with_changes(public_url=f"http://{args.host}:{args.port}")
-    server.check_development_authentication(settings, args.host)
+        host = "localhost" if settings.terminates_tls and args.host in ("127.0.0.1", "::1") else args.host
+        settings = settings.with_changes(public_url=f"{scheme}://{host}:{args.port}")
+    server.check_serving_mode(settings, args.host)
     _require_schema(_engine(settings))
-    if not settings.development_authentication:
-        log.warning("no client may authenticate yet (client certificates are not implemented): "
-                    "every request will be refused with rule 1001; use --dev-auth on loopback")
     print(f"PASIService WSDL: {settings.public_url}/PASIService?wsdl", flush=True)
     if args.workers == 0:
         server.serve_single_process(settings, args.host, args.port)
     else:
         server.serve_with_gunicorn(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_clients(args, settings: Settings) -> int:
+    from pasi_core import certificates
+    from persistence import client_registry as registry
+    from persistence.database import session_factory
+
+    engine = _engine(settings)
+    _require_schema(engine)
+    with session_factory(engine)() as session, session.begin():
+        if args.action == "list":
+            for client in registry.list_clients(session):
+                state = "enabled" if client.enabled else "DISABLED"
+                print(f"{client.name} ({state})")
+                print(f"  organizations: {', '.join(client.organizations) or '-'}")
+                print(f"  roles: {', '.join(client.roles) or '-'}")
+                for fingerprint, subject, enabled, expires in client.certificates:
+                    flag = "" if enabled else " DISABLED"
+                    print(f"  certificate {fingerprint} {subject} (valid until {expires:%Y-%m-%d}){flag}")
+            return 0
+        if args.action == "add":
+            facts = (certificates.facts(certificates.load_certificate(Path(args.cert).read_bytes()))
+                     if args.cert else None)
+            registry.add_client(session, args.name, facts, args.org, args.role)
+            print(f"registered client {args.name!r}" + (f" with certificate {facts.fingerprint}" if facts else ""))
+        elif args.action == "add-certificate":
+            facts = certificates.facts(certificates.load_certificate(Path(args.cert).read_bytes()))
+            registry.add_certificate(session, args.name, facts)
+            print(f"added certificate {facts.fingerprint} to {args.name!r}")
+        elif args.action in ("enable", "disable"):
+            registry.set_enabled(session, args.name, args.action == "enable", args.cert_fingerprint)
+            target = f"certificate {args.cert_fingerprint} of " if args.cert_fingerprint else ""
+            print(f"{args.action}d {target}{args.name!r}")
+        elif args.action == "grant":
+            registry.grant(session, args.name, args.org, args.role)
+            print(f"granted {args.name!r}: {', '.join(args.org + args.role) or 'nothing'}")
+        elif args.action == "revoke":
+            registry.revoke(session, args.name, args.org, args.role)
+            print(f"revoked from {args.name!r}: {', '.join(args.org + args.role) or 'nothing'}")
+    return 0
+
+
+def cmd_dev_certs(args, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from pasi_core import certificates, dev_certs
+    from pasi_core.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER
+    from persistence import client_registry as registry
+    from persistence import models as t
+    from persistence.database import session_factory
+
+    engine = _engine(settings)
+    _require_schema(engine)
+    with session_factory(engine)() as session, session.begin():
+        school = args.school or session.execute(select(t.Organization.code).where(
+            t.Organization.kind == "School").order_by(t.Organization.code)).scalars().first()
+        if school is None:
+            raise PasiError("no school is loaded yet: run `pasi-core seed-demo` (or load your "
+                            "organizations) before `pasi-core dev-certs`")
+        authority = args.authority or session.execute(select(t.Organization.authority_code).where(
+            t.Organization.code == school)).scalar_one_or_none()
+        ministry = session.get(t.Organization, "O.1")
+        if authority is None or ministry is None:
+            raise PasiError("the demo school needs its authority, and O.1 must be loaded")
+        plan = {"school": (f"Demo school SIS ({school})", [school], [SUBMIT_ACADEMIC_RECORD_USER]),
+                "authority": (f"Demo authority SIS ({authority})", [authority], [SUBMIT_ACADEMIC_RECORD_USER]),
+                "ministry": ("Ministry (O.1)", ["O.1"],
+                             [SUBMIT_ACADEMIC_RECORD_USER, MINISTRY_CLIENT_USER, PASI_SYSTEM_USER])}
+        issued = dev_certs.generate(args.directory, {stem: name for stem, (name, _, _) in plan.items()})
+        known = {client.name for client in registry.list_clients(session)}
+        for stem, (name, organizations, roles) in plan.items():
+            facts = certificates.facts(certificates.load_certificate(issued[stem].certificate.read_bytes()))
+            if name in known:
+                registry.add_certificate(session, name, facts)
+                registry.grant(session, name, organizations, roles)
+            else:
+                registry.add_client(session, name, facts, organizations, roles)
+            print(f"{name}: {issued[stem].certificate} (registered, {', '.join(organizations)})")
+    directory = Path(args.directory)
+    print(f"CA: {directory / 'ca.pem'}  server: {directory / 'server.pem'} / {directory / 'server.key'}")
+    print("serve with:  pasi-core serve --tls-cert {0}/server.pem --tls-key {0}/server.key "
+          "--client-ca {0}/ca.pem".format(directory))
+    print(ZEEP_TLS_SNIPPET.format(directory=directory, school=school))
+    return 0
+
+
+ZEEP_TLS_SNIPPET = """
+# zeep over mutual TLS, as the demo school:
+import requests, zeep
+from zeep.transports import Transport
+session = requests.Session()
+session.trust_env = False      # else REQUESTS_CA_BUNDLE in the environment overrides verify
+session.cert = ("{directory}/school.pem", "{directory}/school.key")
+session.verify = "{directory}/ca.pem"
+client = zeep.Client("https://localhost:8443/PASIService?wsdl", transport=Transport(session=session))
+# then client.service.SubmitDiplomaExamMark(request={{"CallerInfo": {{..., "OrganizationCode": "{school}"}}, ...}})
+"""
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    from pasi_core.runtime import utc_now
+    from persistence import audit_log
+
+    engine = _engine(settings)
+    _require_schema(engine)
+    if args.action == "verify":
+        report = audit_log.verify(engine, expect_head=args.expect_head)
+        for problem in report.problems[:50]:
+            where = f"row {problem.sequence}" if problem.sequence is not None else "chain"
+            print(f"BROKEN {where} ({problem.message_id or '-'}): {problem.problem}")
+        if report.problems:
+            print(f"audit log NOT intact: {len(report.problems)} problem(s) in {report.rows} rows")
+            return 1
+        print(f"audit log intact: {report.rows} rows; head {report.head_sequence} {report.head_hash}")
+        print("record the head hash elsewhere; later `pasi-core audit verify --expect-head HASH` "
+              "proves nothing before it was rewritten")
+        return 0
+    payloads, replays = audit_log.purge(engine, now=utc_now(),
+                                        payload_days=settings.audit_payload_retention_days,
+                                        replay_days=settings.replay_retention_days)
+    print(f"purged {payloads} kept payload(s) older than {settings.audit_payload_retention_days} days "
+          f"and {replays} replay response(s) older than {settings.replay_retention_days} days")
     return 0
 
 
@@ -148,7 +276,49 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="base URL published in the WSDL (default PASI_PUBLIC_URL)")
     serve.add_argument("--dev-auth", action="store_true",
                        help="development only: trust CallerInfo.OrganizationCode from loopback clients")
+    serve.add_argument("--tls-cert", help="terminate TLS: the server certificate (PEM)")
+    serve.add_argument("--tls-key", help="terminate TLS: the server's private key (PEM)")
+    serve.add_argument("--client-ca", help="terminate TLS: CA bundle that signs client certificates")
+    serve.add_argument("--trusted-proxy", action="append", default=[],
+                       help="behind a TLS proxy: its address or network (repeatable); only it may "
+                            "pass the client certificate header")
     serve.set_defaults(handler=cmd_serve)
+
+    clients = commands.add_parser("clients", help="the registry of client certificates")
+    client_actions = clients.add_subparsers(dest="action", required=True)
+    client_actions.add_parser("list", help="list clients, organizations, roles, certificates")
+    add = client_actions.add_parser("add", help="register a client")
+    add.add_argument("name")
+    add.add_argument("--cert", help="its client certificate (PEM or DER)")
+    add.add_argument("--org", action="append", default=[], help="an organization it may represent")
+    add.add_argument("--role", action="append", default=[], help="a PASI client system role")
+    add_certificate = client_actions.add_parser("add-certificate", help="register another certificate")
+    add_certificate.add_argument("name")
+    add_certificate.add_argument("cert")
+    for action in ("enable", "disable"):
+        toggle = client_actions.add_parser(action, help=f"{action} a client (or one certificate)")
+        toggle.add_argument("name")
+        toggle.add_argument("--cert-fingerprint", help=f"{action} only this certificate")
+    for action in ("grant", "revoke"):
+        change = client_actions.add_parser(action, help=f"{action} organizations or roles")
+        change.add_argument("name")
+        change.add_argument("--org", action="append", default=[])
+        change.add_argument("--role", action="append", default=[])
+    clients.set_defaults(handler=cmd_clients)
+
+    certs = commands.add_parser("dev-certs", help="development: a local CA, server and client "
+                                                  "certificates, registered as demo clients")
+    certs.add_argument("directory")
+    certs.add_argument("--school", help="the demo school (default: the first school loaded)")
+    certs.add_argument("--authority", help="the demo authority (default: the school's)")
+    certs.set_defaults(handler=cmd_dev_certs)
+
+    audit = commands.add_parser("audit", help="verify the audit chain, purge kept payloads")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    verify = audit_actions.add_parser("verify", help="check that no audit row was changed or removed")
+    verify.add_argument("--expect-head", help="a head hash recorded earlier that must still be in the chain")
+    audit_actions.add_parser("purge", help="delete payloads and replay responses past their retention")
+    audit.set_defaults(handler=cmd_audit)
 
     export = commands.add_parser("export-contract", help="write (or --check) wsdl/ and schemas/")
     export.add_argument("--check", action="store_true")

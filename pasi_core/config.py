@@ -5,6 +5,7 @@ mode; production sets ``PASI_DATABASE_URL`` and ``PASI_PUBLIC_URL``.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,23 @@ class Settings:
     development_authentication: bool = False
     """Trust ``CallerInfo.OrganizationCode`` from loopback clients (development only)."""
 
+    tls_certificate: str | None = None
+    tls_key: str | None = None
+    client_ca: str | None = None
+    """Terminate TLS here: the server's certificate and key, and the CA that signs client
+    certificates (a client certificate is then required)."""
+
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of TLS proxies whose client-certificate header is believed."""
+    client_certificate_header: str = "X-SSL-Client-Cert"
+    """The header a trusted proxy puts the verified client certificate in (PEM, URL-escaped)."""
+
+    audit_payloads: bool = False
+    """Keep full request and response bodies (student data) beside the audit rows."""
+    audit_payload_retention_days: int = 30
+    replay_retention_days: int = 30
+    """How long a ClientMessageID's response is kept for replay-safe resubmission."""
+
     log_level: str = "INFO"
 
     @classmethod
@@ -63,6 +81,18 @@ class Settings:
             max_exam_marks_per_student=_int(env, "PASI_MAX_EXAM_MARKS_PER_STUDENT",
                                             defaults.max_exam_marks_per_student),
             development_authentication=_flag(env, "PASI_DEV_AUTH"),
+            tls_certificate=env.get("PASI_TLS_CERT") or None,
+            tls_key=env.get("PASI_TLS_KEY") or None,
+            client_ca=env.get("PASI_CLIENT_CA") or None,
+            trusted_proxies=tuple(p.strip() for p in env.get("PASI_TRUSTED_PROXIES", "").split(",")
+                                  if p.strip()),
+            client_certificate_header=env.get("PASI_CLIENT_CERT_HEADER")
+            or defaults.client_certificate_header,
+            audit_payloads=_flag(env, "PASI_AUDIT_PAYLOADS"),
+            audit_payload_retention_days=_int(env, "PASI_AUDIT_PAYLOAD_RETENTION_DAYS",
+                                              defaults.audit_payload_retention_days),
+            replay_retention_days=_int(env, "PASI_REPLAY_RETENTION_DAYS",
+                                       defaults.replay_retention_days),
             log_level=env.get("PASI_LOG_LEVEL", defaults.log_level).upper(),
         )
         settings.validate()
@@ -75,6 +105,29 @@ class Settings:
                 f"PASI_PUBLIC_URL must be an absolute http(s) URL, got {self.public_url!r}")
         if parts.query or parts.fragment:
             raise ConfigurationError("PASI_PUBLIC_URL must not carry a query or fragment")
+        tls = (self.tls_certificate, self.tls_key, self.client_ca)
+        if any(tls) and not all(tls):
+            raise ConfigurationError("terminating TLS needs all of PASI_TLS_CERT, PASI_TLS_KEY and "
+                                     "PASI_CLIENT_CA (client certificates are required)")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigurationError(f"PASI_TRUSTED_PROXIES: {proxy!r} is not an address "
+                                         "or network") from None
+
+    @property
+    def terminates_tls(self) -> bool:
+        return bool(self.tls_certificate)
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        if not address or not self.trusted_proxies:
+            return False
+        try:
+            peer = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(peer in ipaddress.ip_network(p, strict=False) for p in self.trusted_proxies)
 
     def with_changes(self, **changes) -> "Settings":
         updated = replace(self, **changes)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import ssl
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from pasi_core.authentication import is_loopback
+from pasi_core.certificates import PEER_CERTIFICATE_KEY
 from pasi_core.config import Settings
 from pasi_core.errors import ConfigurationError
 
@@ -18,6 +21,27 @@ def check_development_authentication(settings: Settings, host: str) -> None:
         raise ConfigurationError(
             "development authentication trusts the organization code a client claims; it is "
             f"only allowed on the loopback interface, not on {host!r}")
+
+
+def check_serving_mode(settings: Settings, host: str) -> None:
+    """Clients must be identifiable: TLS here, a trusted TLS proxy, or development mode."""
+    check_development_authentication(settings, host)
+    if not (settings.terminates_tls or settings.trusted_proxies or settings.development_authentication):
+        raise ConfigurationError(
+            "no way to authenticate clients: terminate TLS with --tls-cert/--tls-key/--client-ca, "
+            "or name the TLS proxy with --trusted-proxy, or (development, loopback) use --dev-auth")
+    for path in (settings.tls_certificate, settings.tls_key, settings.client_ca):
+        if path and not os.path.exists(path):
+            raise ConfigurationError(f"{path}: no such file")
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Server-side TLS that requires a client certificate signed by the client CA."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=settings.client_ca)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_cert_chain(settings.tls_certificate, settings.tls_key)
+    return context
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -40,6 +64,11 @@ def serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int) 
             self.cfg.set("accesslog", "-")
             # The access log names the path and status only, never a payload.
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
+            if settings.terminates_tls:
+                self.cfg.set("certfile", settings.tls_certificate)
+                self.cfg.set("keyfile", settings.tls_key)
+                self.cfg.set("ca_certs", settings.client_ca)
+                self.cfg.set("cert_reqs", ssl.CERT_REQUIRED)
 
         def load(self):
             # Built in each worker after the fork: no database connection is shared.
@@ -57,17 +86,47 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - wsgiref's signature
         log.info("%s %s", self.address_string(), format % args)
 
+    def get_environ(self):
+        environ = super().get_environ()
+        if isinstance(self.connection, ssl.SSLSocket):
+            environ["wsgi.url_scheme"] = "https"
+            der = self.connection.getpeercert(binary_form=True)
+            if der:
+                environ[PEER_CERTIFICATE_KEY] = der
+        return environ
 
-def make_development_server(app, host: str, port: int):
-    """A threaded wsgiref server: one process, for development and tests."""
-    return make_server(host, port, app, server_class=_ThreadingWSGIServer,
-                       handler_class=_QuietHandler)
+
+class _TLSThreadingWSGIServer(_ThreadingWSGIServer):
+    """Handshakes in the request thread, so a slow or failing client blocks nobody."""
+
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self):
+        sock, address = super().get_request()
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request, client_address):
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            return  # no (valid) client certificate: the handshake itself refuses the client
+        super().finish_request(request, client_address)
+
+
+def make_development_server(app, host: str, port: int, tls: ssl.SSLContext | None = None):
+    """A threaded wsgiref server: one process, for development and tests (TLS optional)."""
+    if tls is None:
+        return make_server(host, port, app, server_class=_ThreadingWSGIServer,
+                           handler_class=_QuietHandler)
+    server_class = type("TLSServer", (_TLSThreadingWSGIServer,), {"tls": tls})
+    return make_server(host, port, app, server_class=server_class, handler_class=_QuietHandler)
 
 
 def serve_single_process(settings: Settings, host: str, port: int) -> None:
     from pasi_core.application import create_wsgi_app
 
-    server = make_development_server(create_wsgi_app(settings), host, port)
+    tls = tls_context(settings) if settings.terminates_tls else None
+    server = make_development_server(create_wsgi_app(settings), host, port, tls)
     log.info("serving on http://%s:%d (single process)", host, server.server_port)
     server.serve_forever()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Integer,
+    BigInteger, Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Integer, LargeBinary,
     MetaData, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -225,11 +225,16 @@ class StudentActivity(Base):
 
 # --- operations -------------------------------------------------------------------------
 class RequestAudit(Base):
-    """One row per request.  Holds no student data: identifiers of the caller
-    and counts, never the payload."""
+    """One row per request, append-only and chained by hash (``pasi-core audit verify``).
+
+    Holds no student data: identifiers of the caller, a hash of the request,
+    and each record's RefId, version and rule numbers; never the payload.
+    """
 
     __tablename__ = "request_audit"
     message_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, unique=True)
+    """Position in the hash chain: 1, 2, 3, ... without gaps."""
     received_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
     endpoint: Mapped[str] = mapped_column(String(40))
     operation: Mapped[str | None] = mapped_column(String(80))
@@ -244,6 +249,84 @@ class RequestAudit(Base):
     accepted_count: Mapped[int] = mapped_column(Integer, default=0)
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the request body as received."""
+    record_outcomes: Mapped[str | None] = mapped_column(Text)
+    """JSON list of [RefId or ASN, version, [rule numbers]] per record, in request order."""
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The last link of the audit chain; appenders lock this one row, so the
+    chain stays linear under several workers."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RequestPayload(Base):
+    """Full request and response bodies, kept only when PASI_AUDIT_PAYLOADS is on
+    and only for PASI_AUDIT_PAYLOAD_RETENTION_DAYS (they hold student data)."""
+
+    __tablename__ = "request_payload"
+    message_id: Mapped[str] = mapped_column(GUID, primary_key=True)
+    received_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+    request_body: Mapped[bytes] = mapped_column(LargeBinary)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class ProcessedRequest(Base):
+    """A client's ClientMessageID, remembered so a resubmission replays the stored
+    response instead of applying the request twice."""
+
+    __tablename__ = "processed_request"
+    client_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    client_message_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(80))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(GUID)
+    response_body: Mapped[bytes] = mapped_column(LargeBinary)
+    """zlib-compressed response element (it may hold student data: purged with the payloads)."""
+    created_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# --- client registry (PASI's registered client certificates) ----------------------------------
+class PasiClient(Base):
+    __tablename__ = "pasi_client"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ClientCertificate(Base):
+    __tablename__ = "client_certificate"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the certificate's DER encoding, lower-case hex."""
+    client_id: Mapped[int] = mapped_column(Integer, ForeignKey("pasi_client.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(400))
+    not_valid_after_utc: Mapped[datetime] = mapped_column(DateTime)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    registered_utc: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ClientOrganization(Base):
+    """An organization the client may represent (CallerInfo.OrganizationCode, rule 1008)."""
+
+    __tablename__ = "client_organization"
+    client_id: Mapped[int] = mapped_column(Integer, ForeignKey("pasi_client.id"), primary_key=True)
+    organization_code: Mapped[str] = mapped_column(ORG, ForeignKey("organization.code"), primary_key=True)
+
+
+class ClientRole(Base):
+    """A PASI client system role (rule 1007)."""
+
+    __tablename__ = "client_role"
+    client_id: Mapped[int] = mapped_column(Integer, ForeignKey("pasi_client.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class VersionCounter(Base):

@@ -5,6 +5,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from pasi_core.authentication import TransportFacts
+
 ENVIRON_KEY = "pasi.exchange"
 
 
@@ -22,6 +24,14 @@ class Exchange:
     rule_id: int | None = None
     record_count: int = 0
     accepted_count: int = 0
+    transport: TransportFacts | None = None
+    request_hash: str | None = None
+    """SHA-256 of the request body as received."""
+    record_outcomes: list | None = None
+    """Per record: [Id, version, [rule numbers]] for the audit row (no student data)."""
+    request_body: bytes | None = None
+    response_body: bytes | None = None
+    """Kept only when full payloads are audited."""
 
     @property
     def elapsed_ms(self) -> int:

@@ -8,10 +8,12 @@ refusal is a SOAP fault envelope, never an HTML page.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from typing import Callable, Iterable
 
+from pasi_core.authentication import TransportFacts
 from pasi_core.errors import RequestRejected
 from pasi_core.soap.exchange import ENVIRON_KEY, Exchange
 from pasi_core.soap.faults import STRUCTURE_FAULT, fault_envelope, server_error, structure_error
@@ -24,16 +26,22 @@ XML_RESPONSE_HEADERS = [("Content-Type", "text/xml; charset=utf-8")]
 
 class SoapEndpoint:
     def __init__(self, name: str, spyne_app, wsdl: bytes, *, max_request_bytes: int,
-                 audit: Callable[[Exchange], None]):
+                 audit: Callable[[Exchange], None],
+                 transport_reader: Callable[[dict], TransportFacts] | None = None,
+                 keep_payloads: bool = False):
         self.name = name
         self._spyne_app = spyne_app
         self._wsdl = wsdl
         self._max_request_bytes = max_request_bytes
         self._audit = audit
+        self._transport_reader = transport_reader or (
+            lambda environ: TransportFacts(remote_address=environ.get("REMOTE_ADDR")))
+        self._keep_payloads = keep_payloads
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
         exchange = Exchange(endpoint=self.name, remote_address=environ.get("REMOTE_ADDR"))
         environ[ENVIRON_KEY] = exchange
+        exchange.transport = self._transport_reader(environ)
         status_holder = {}
 
         def recording_start_response(status, headers, exc_info=None):
@@ -50,6 +58,9 @@ class SoapEndpoint:
         if exchange.outcome is None and status_holder.get("status", "").startswith("500"):
             exchange.outcome = "Server"
         if exchange.outcome is not None or exchange.operation is not None:
+            if self._keep_payloads and exchange.request_body is not None:
+                body = list(body)
+                exchange.response_body = b"".join(body)
             self._write_audit(exchange)
         return body
 
@@ -93,6 +104,9 @@ class SoapEndpoint:
         if len(body) > self._max_request_bytes:
             return self._too_large(start_response, exchange)
 
+        exchange.request_hash = hashlib.sha256(body).hexdigest()
+        if self._keep_payloads:
+            exchange.request_body = body
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self._spyne_app(environ, start_response)

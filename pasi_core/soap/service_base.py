@@ -12,7 +12,7 @@ import logging
 from spyne import ServiceBase
 from spyne.model.fault import Fault
 
-from pasi_core.authentication import TransportFacts, authorize_operation
+from pasi_core.authentication import authorize_operation
 from pasi_core.caller import Caller
 from pasi_core.errors import RequestRejected
 from pasi_core.runtime import Runtime
@@ -52,8 +52,7 @@ def authenticate(ctx, caller_info: CallerFacts, *, operation: str,
     exchange = exchange_of(ctx)
     exchange.client_message_id = caller_info.client_message_id
     exchange.organization_code = caller_info.organization_code
-    transport = TransportFacts(remote_address=ctx.transport.req_env.get("REMOTE_ADDR"))
-    caller = runtime_of(ctx).authenticator.authenticate(transport, caller_info.organization_code)
+    caller = runtime_of(ctx).authenticator.authenticate(exchange.transport, caller_info.organization_code)
     exchange.client_name = caller.client_name
     exchange.organization_code = caller.organization_code
     authorize_operation(caller, operation, required_role)

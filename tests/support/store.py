@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
+from pasi_core.audit_chain import GENESIS_HASH
 from persistence import models as t
 from persistence.database import session_factory
 from persistence.reference_loader import load_document
@@ -62,3 +63,6 @@ def truncate_all(engine: Engine) -> None:
         else:
             for name in tables:
                 connection.execute(text(f"DELETE FROM {name}"))
+        # The audit chain starts again from its genesis, as after init-db.
+        connection.execute(text("INSERT INTO audit_chain_head (id, last_sequence, last_hash) "
+                                "VALUES (1, 0, :genesis)"), {"genesis": GENESIS_HASH})

@@ -1,0 +1,118 @@
+"""The append-only, hash-chained audit log and the kept payloads."""
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from pasi_core.audit_chain import ChainProblem, link_hash, verify_chain
+from persistence import models as t
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    message_id: str
+    received_utc: datetime
+    endpoint: str
+    operation: str | None
+    organization_code: str | None
+    client_name: str | None
+    client_message_id: str | None
+    remote_address: str | None
+    outcome: str
+    rule_id: int | None
+    record_count: int
+    accepted_count: int
+    duration_ms: int
+    request_hash: str | None
+    record_outcomes: list | None
+    request_body: bytes | None = None
+    response_body: bytes | None = None
+
+
+def append(engine: Engine, entry: AuditEntry) -> int:
+    """Add one row at the end of the chain; returns its sequence.
+
+    The chain head row is locked for the few statements this takes, so
+    appends from several workers stay one linear chain.
+    """
+    row = {
+        "message_id": entry.message_id, "received_utc": entry.received_utc,
+        "endpoint": entry.endpoint, "operation": entry.operation,
+        "organization_code": _clip(entry.organization_code, 20),
+        "client_name": _clip(entry.client_name, 200),
+        "client_message_id": _clip(entry.client_message_id, 50),
+        "remote_address": _clip(entry.remote_address, 64), "outcome": entry.outcome,
+        "rule_id": entry.rule_id, "record_count": entry.record_count,
+        "accepted_count": entry.accepted_count,
+        "rejected_count": entry.record_count - entry.accepted_count,
+        "duration_ms": entry.duration_ms, "request_hash": entry.request_hash,
+        "record_outcomes": (json.dumps(entry.record_outcomes, separators=(",", ":"))
+                            if entry.record_outcomes is not None else None),
+    }
+    with engine.begin() as connection:
+        head = connection.execute(select(t.AuditChainHead.__table__).where(
+            t.AuditChainHead.id == 1).with_for_update()).mappings().one()
+        row["sequence"] = head["last_sequence"] + 1
+        row["previous_hash"] = head["last_hash"]
+        row["row_hash"] = link_hash(head["last_hash"], row)
+        connection.execute(insert(t.RequestAudit.__table__), [row])
+        connection.execute(update(t.AuditChainHead.__table__).where(t.AuditChainHead.id == 1).values(
+            last_sequence=row["sequence"], last_hash=row["row_hash"]))
+        if entry.request_body is not None:
+            connection.execute(insert(t.RequestPayload.__table__), [{
+                "message_id": entry.message_id, "received_utc": entry.received_utc,
+                "request_body": zlib.compress(entry.request_body),
+                "response_body": zlib.compress(entry.response_body) if entry.response_body else None}])
+    return row["sequence"]
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    rows: int
+    head_sequence: int
+    head_hash: str
+    problems: list[ChainProblem]
+
+
+def verify(engine: Engine, expect_head: str | None = None) -> VerifyReport:
+    """Walk the whole chain.  ``expect_head``: a head hash recorded elsewhere earlier,
+    which must still be in the chain (catches a rewritten tail)."""
+    with engine.connect() as connection:
+        head = connection.execute(select(t.AuditChainHead.__table__).where(
+            t.AuditChainHead.id == 1)).mappings().one()
+        result = connection.execution_options(yield_per=2000).execute(
+            select(t.RequestAudit.__table__).order_by(t.RequestAudit.sequence)).mappings()
+        seen_hashes = set()
+        rows = 0
+
+        def walk():
+            nonlocal rows
+            for row in result:
+                rows += 1
+                if expect_head is not None:
+                    seen_hashes.add(row["row_hash"])
+                yield row
+
+        problems = verify_chain(walk(), head["last_sequence"], head["last_hash"])
+    if expect_head is not None and expect_head not in seen_hashes and expect_head != head["last_hash"]:
+        problems.append(ChainProblem(None, None, f"the recorded head {expect_head} is not in the chain"))
+    return VerifyReport(rows, head["last_sequence"], head["last_hash"], problems)
+
+
+def purge(engine: Engine, *, now: datetime, payload_days: int, replay_days: int) -> tuple[int, int]:
+    """Delete kept payloads and replay responses past their retention (the audit rows stay)."""
+    with engine.begin() as connection:
+        payloads = connection.execute(delete(t.RequestPayload.__table__).where(
+            t.RequestPayload.received_utc < now - timedelta(days=payload_days))).rowcount
+        replays = connection.execute(delete(t.ProcessedRequest.__table__).where(
+            t.ProcessedRequest.created_utc < now - timedelta(days=replay_days))).rowcount
+    return payloads, replays
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value is not None else None
