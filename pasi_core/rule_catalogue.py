@@ -277,6 +277,10 @@ _RULES: tuple[Rule, ...] = (
          "Invalid Diploma Exam. The Exam Reference ID ({ExamRefId}) does not identify a diploma "
          "exam in PASI.",
          None, message_is_ours=True),
+    Rule(99010, "Duplicate Client Message ID",
+         "Invalid Request. The ClientMessageID ({ClientMessageID}) was already used by this client "
+         "for a different request (message {MessageID}); send new data with a new ClientMessageID.",
+         None, message_is_ours=True),
     Rule(99006, "Cannot Create Deleted Exam Mark",
          "Invalid Exam Mark. A new Exam Mark record cannot be created with Is Deleted = true.",
          None, message_is_ours=True),

@@ -137,8 +137,9 @@ DECLARED = {
                           ["ComponentMarkStatus", "ExamSittingRefId"],
                           ["MarkValue", "MarkFormat", "MaximumMark", "FormId",
                            "SuppliedContactName"]),
+    # OrganizationCode may be left out: its absence is rule 5001, answered as a fault.
     "CallerInfo": (CallerInfo, "pasi-common-2026.xsd",
-                   ["ClientMessageID", "SentUtcTime", "Software", "OrganizationCode"], ["User"]),
+                   ["ClientMessageID", "SentUtcTime", "Software"], ["OrganizationCode", "User"]),
     "SubmitResponse": (SubmitResponse, "pasi-common-2026.xsd",
                        ["Id", "PASICoreVersion", "Rejections"], []),
 }

@@ -19,15 +19,16 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pasi_core.caller import Caller
-from pasi_core.errors import ConcurrentUpdateDetected
+from pasi_core.errors import ConcurrentUpdateDetected, RequestRejected
 from pasi_core.rule_catalogue import render
 from persistence import exam_mark_repository as repository
+from persistence import replay
 from persistence.unit_of_work import UnitOfWork
 from persistence.versions import VersionAllocator
 
@@ -39,6 +40,7 @@ log = logging.getLogger("pasi_core.operations.submit_diploma_exam_mark")
 
 MAX_ATTEMPTS = 4
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+DUPLICATE_MESSAGE_FAULT = "Client.DuplicateClientMessageID"
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,31 @@ class RecordOutcome:
         return not self.rejections
 
 
+@dataclass(frozen=True)
+class Idempotency:
+    """Remember this request under the client's ClientMessageID (``persistence.replay``)."""
+
+    key: replay.ReplayKey
+    message_id: str
+    render: Callable[[list[RecordOutcome]], bytes]
+    """The response body the client will receive, stored for a resubmission."""
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A resubmission: the stored response, nothing applied."""
+
+    response_body: bytes
+    original_message_id: str
+
+
 def submit_diploma_exam_marks(session_factory: sessionmaker[Session], caller: Caller,
                               records: Sequence[SubmittedExamMark], *, now: datetime,
                               limits: Limits = Limits(),
-                              remove_repeat_registration_marks: bool = False) -> list[RecordOutcome]:
-    """Validate and save a batch; returns one outcome per record, in request order.
+                              remove_repeat_registration_marks: bool = False,
+                              idempotency: Idempotency | None = None) -> list[RecordOutcome] | Replayed:
+    """Validate and save a batch; returns one outcome per record, in request order
+    (or, for a resubmitted ClientMessageID, the stored response).
 
     ``remove_repeat_registration_marks`` is PASI's internal flag (not in the
     WSDL): saving a registration deletes the student's other registrations
@@ -73,8 +95,15 @@ def submit_diploma_exam_marks(session_factory: sessionmaker[Session], caller: Ca
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with UnitOfWork(session_factory) as uow:
+                if idempotency is not None:
+                    stored = replay.find(uow.session, idempotency.key)
+                    if stored is not None:
+                        return _replay(stored, idempotency)
                 outcomes = _run_batch(uow, caller, records, now, limits,
                                       remove_repeat_registration_marks)
+                if idempotency is not None:
+                    replay.remember(uow.session, idempotency.key, idempotency.message_id,
+                                    idempotency.render(outcomes), now)
                 uow.commit()
                 return outcomes
         except (IntegrityError, ConcurrentUpdateDetected, DBAPIError) as error:
@@ -110,6 +139,14 @@ def _run_batch(uow: UnitOfWork, caller: Caller, records: Sequence[SubmittedExamM
                             originally_stored=originally_stored, original_fee_links=original_links,
                             original_activity=original_activity)
     return outcomes
+
+
+def _replay(stored: replay.StoredResponse, idempotency: Idempotency) -> Replayed:
+    if stored.request_hash != idempotency.key.request_hash:
+        raise RequestRejected(99010, render(99010, {
+            "ClientMessageID": idempotency.key.client_message_id,
+            "MessageID": stored.message_id}), fault_code=DUPLICATE_MESSAGE_FAULT)
+    return Replayed(stored.response_body, stored.message_id)
 
 
 def _rejection(violation: Violation) -> Rejection:

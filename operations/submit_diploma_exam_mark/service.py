@@ -6,6 +6,7 @@ plain data and writes the plain result back.  No business rule here.
 """
 from __future__ import annotations
 
+from lxml import etree
 from spyne import rpc
 
 from pasi_core import rule_catalogue
@@ -14,11 +15,13 @@ from pasi_core.contract.common import MultipleSubmitResponse
 from pasi_core.contract.strict import required
 from pasi_core.errors import RequestRejected
 from pasi_core.soap.faults import SCHEMA_FAULT
+from pasi_core.soap.codec import StoredResult
 from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
+from persistence.replay import ReplayKey, payload_hash
 
 from .codec import REQUEST_TAG, SubmitDiplomaExamMarkCommand, SubmitDiplomaExamMarkResult, read_request
 from .contract import SubmitDiplomaExamMarkRequest
-from .handler import submit_diploma_exam_marks
+from .handler import Idempotency, Replayed, submit_diploma_exam_marks
 from .model import Limits
 
 OPERATION = "SubmitDiplomaExamMark"
@@ -41,10 +44,23 @@ class SubmitDiplomaExamMarkService(PasiServiceBase):
                 "AdditionalDetails": f"ExamMarks holds {len(records)} records; at most {limit} "
                                      f"may be submitted in one request"}), fault_code=SCHEMA_FAULT,
                 errors=[("ExamMarks", f"at most {limit} records per request")])
-        exchange.record_count = len(records)
-        outcomes = submit_diploma_exam_marks(
+        message_id = exchange.message_id
+        idempotency = Idempotency(
+            key=ReplayKey(caller.client_name, request.caller.client_message_id, OPERATION,
+                          payload_hash(OPERATION, caller.organization_code, records)),
+            message_id=message_id,
+            render=lambda outcomes: etree.tostring(
+                SubmitDiplomaExamMarkResult(message_id, outcomes).to_xml_element()))
+        answer = submit_diploma_exam_marks(
             runtime.session_factory, caller, records, now=runtime.clock(),
-            limits=Limits(max_exam_marks_per_student=runtime.settings.max_exam_marks_per_student))
-        exchange.accepted_count = sum(1 for outcome in outcomes if outcome.accepted)
+            limits=Limits(max_exam_marks_per_student=runtime.settings.max_exam_marks_per_student),
+            idempotency=idempotency)
+        if isinstance(answer, Replayed):
+            exchange.outcome = "replayed"
+            return StoredResult(answer.response_body)
+        exchange.record_count = len(records)
+        exchange.accepted_count = sum(1 for outcome in answer if outcome.accepted)
+        exchange.record_outcomes = [[o.id, o.version, [r.rule_id for r in o.rejections]]
+                                    for o in answer]
         exchange.outcome = "ok"
-        return SubmitDiplomaExamMarkResult(exchange.message_id, outcomes)
+        return SubmitDiplomaExamMarkResult(message_id, answer)

@@ -49,7 +49,8 @@ class CallerInfo(ComplexModel):
         ("ClientMessageID", required(Text50)),
         ("SentUtcTime", required(DateTime)),
         ("Software", required(Software)),
-        ("OrganizationCode", required(OrganizationCode)),
+        # Optional in the schema so that a missing code is PASI's rule 5001, not 3001.
+        ("OrganizationCode", optional(OrganizationCode)),
         ("User", optional(User)),
     ]
 

@@ -32,12 +32,22 @@ class CallerFacts:
     """The CallerInfo fields the service uses (authentication and audit)."""
 
     client_message_id: str
-    organization_code: str
+    organization_code: str | None
     sent_utc_time: str
     user_name: str | None = None
 
 
 RequestReader = Callable[[etree._Element], object]
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A response stored earlier (replay-safe resubmission), sent again as it was."""
+
+    response_body: bytes
+
+    def to_xml_element(self) -> etree._Element:
+        return etree.fromstring(self.response_body)
 
 
 def read_caller_info(element: etree._Element) -> CallerFacts:
@@ -49,7 +59,7 @@ def read_caller_info(element: etree._Element) -> CallerFacts:
             user_name = child.findtext(_C + "Name")
         elif tag != _C + "Software":
             values[tag[len(_C):]] = child.text
-    return CallerFacts(values["ClientMessageID"], values["OrganizationCode"],
+    return CallerFacts(values["ClientMessageID"], values.get("OrganizationCode"),
                        values["SentUtcTime"], user_name)
 
 
