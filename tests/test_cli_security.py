@@ -1,0 +1,102 @@
+"""The security commands as an operator runs them: dev-certs, clients, serve over
+mutual TLS (gunicorn), audit verify."""
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+import uuid
+from datetime import datetime, timezone
+
+import requests
+import zeep
+from zeep.transports import Transport
+
+from tests.test_cli import Cli, cli, command, explain, succeeded  # noqa: F401 (fixture)
+from tests.test_concurrency import _free_port
+
+
+def _prepared(cli: Cli) -> None:
+    for args in (["init-db"], ["seed-demo", "--students", "200", "--seed", "3"]):
+        result = cli(*args)
+        assert succeeded(result), explain(result)
+
+
+def test_dev_certs_registers_three_clients_and_clients_manages_them(cli):
+    _prepared(cli)
+    made = cli("dev-certs", "certs")
+    assert succeeded(made), explain(made)
+    for stem in ("ca", "server", "school", "authority", "ministry"):
+        assert (cli.workdir / "certs" / f"{stem}.pem").exists()
+    assert "session.cert" in made.stdout and "trust_env = False" in made.stdout
+    listing = cli("clients", "list").stdout
+    assert "Ministry (O.1) (enabled)" in listing and "Demo school SIS (S.0101)" in listing
+    assert listing.count("certificate ") == 3
+
+    assert succeeded(cli("clients", "disable", "Ministry (O.1)"))
+    assert "Ministry (O.1) (DISABLED)" in cli("clients", "list").stdout
+    assert succeeded(cli("clients", "enable", "Ministry (O.1)"))
+    assert succeeded(cli("clients", "grant", "Demo school SIS (S.0101)", "--org", "S.0102"))
+    assert "organizations: S.0101, S.0102" in cli("clients", "list").stdout
+    assert succeeded(cli("clients", "revoke", "Demo school SIS (S.0101)", "--org", "S.0102"))
+    unknown_role = cli("clients", "grant", "Demo school SIS (S.0101)", "--role", "Superuser")
+    assert unknown_role.returncode == 2 and "unknown role(s) Superuser" in unknown_role.stderr
+    unknown_org = cli("clients", "add", "Nobody", "--org", "S.9999")
+    assert unknown_org.returncode == 2 and "unknown organization(s) S.9999" in unknown_org.stderr
+    again = cli("clients", "add", "Ministry (O.1)")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_serve_refuses_to_start_without_a_way_to_authenticate_clients(cli):
+    _prepared(cli)
+    refused = cli("serve", "--port", str(_free_port()), "--workers", "0", timeout=60)
+    assert refused.returncode == 2 and "no way to authenticate clients" in refused.stderr
+    partial = cli("serve", "--tls-cert", "x.pem", timeout=60)
+    assert partial.returncode == 2 and "PASI_CLIENT_CA" in partial.stderr
+
+
+def test_the_demo_serves_https_with_client_certificates(cli):
+    _prepared(cli)
+    assert succeeded(cli("dev-certs", "certs"))
+    port = _free_port()
+    certs = cli.workdir / "certs"
+    server = subprocess.Popen(command() + ["serve", "--port", str(port), "--workers", "2",
+                                           "--tls-cert", str(certs / "server.pem"),
+                                           "--tls-key", str(certs / "server.key"),
+                                           "--client-ca", str(certs / "ca.pem")],
+                              cwd=cli.workdir, env=cli.env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        session = requests.Session()
+        session.trust_env = False
+        session.cert = (str(certs / "school.pem"), str(certs / "school.key"))
+        session.verify = str(certs / "ca.pem")
+        base = f"https://localhost:{port}"
+        for _ in range(300):
+            with contextlib.suppress(requests.exceptions.ConnectionError):
+                if session.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.1)
+        client = zeep.Client(f"{base}/PASIService?wsdl", transport=Transport(session=session))
+        response = client.service.SubmitDiplomaExamMark(request={
+            "CallerInfo": {"ClientMessageID": uuid.uuid4().hex[:12],
+                           "SentUtcTime": datetime.now(timezone.utc), "OrganizationCode": "S.0101",
+                           "Software": {"Manufacturer": "A", "Product": "B", "Version": "1",
+                                        "BuildNumber": "1"}},
+            "ExamMarks": {"ExamMarkInfo": [{
+                "RefId": str(uuid.uuid4()), "StateProvinceId": "000000000",
+                "ExamRefId": str(uuid.uuid4()), "ExamMarkStatus": "RE", "IsRescored": False,
+                "IsDeleted": False, "PASICoreVersion": 0, "ComponentMarks": {"ComponentMarkInfo": []}}]}})
+        (answer,) = response.SubmitResponses.SubmitResponse
+        assert 9059 in [r.RuleId for r in answer.Rejections.Rejection]
+        anonymous = requests.Session()
+        anonymous.trust_env = False
+        anonymous.verify = str(certs / "ca.pem")
+        with contextlib.suppress(requests.exceptions.RequestException):
+            anonymous.get(f"{base}/PASIService?wsdl", timeout=5)
+            raise AssertionError("a client without a certificate must be refused by the handshake")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    verified = cli("audit", "verify")
+    assert succeeded(verified) and "audit log intact: 1 rows" in verified.stdout
