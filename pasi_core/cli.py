@@ -179,7 +179,7 @@ def cmd_dev_certs(args, settings: Settings) -> int:
     print(f"CA: {directory / 'ca.pem'}  server: {directory / 'server.pem'} / {directory / 'server.key'}")
     print("serve with:  pasi-core serve --tls-cert {0}/server.pem --tls-key {0}/server.key "
           "--client-ca {0}/ca.pem".format(directory))
-    print(ZEEP_TLS_SNIPPET.format(directory=directory, school=school))
+    print(ZEEP_TLS_SNIPPET.format(directory=directory, school=school, port=args.port))
     return 0
 
 
@@ -191,7 +191,7 @@ session = requests.Session()
 session.trust_env = False      # else REQUESTS_CA_BUNDLE in the environment overrides verify
 session.cert = ("{directory}/school.pem", "{directory}/school.key")
 session.verify = "{directory}/ca.pem"
-client = zeep.Client("https://localhost:8443/PASIService?wsdl", transport=Transport(session=session))
+client = zeep.Client("https://localhost:{port}/PASIService?wsdl", transport=Transport(session=session))
 # then client.service.SubmitDiplomaExamMark(request={{"CallerInfo": {{..., "OrganizationCode": "{school}"}}, ...}})
 """
 
@@ -311,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     certs.add_argument("directory")
     certs.add_argument("--school", help="the demo school (default: the first school loaded)")
     certs.add_argument("--authority", help="the demo authority (default: the school's)")
+    certs.add_argument("--port", type=int, default=8000, help="port shown in the printed example")
     certs.set_defaults(handler=cmd_dev_certs)
 
     audit = commands.add_parser("audit", help="verify the audit chain, purge kept payloads")
