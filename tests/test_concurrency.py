@@ -19,6 +19,7 @@ import pytest
 import requests
 import zeep
 
+from persistence import models as t
 from tests.support import province as p
 from tests.support import store
 from tests.support.soap import caller_info, outcomes, result
@@ -92,3 +93,31 @@ def test_two_concurrent_updates_with_the_same_version_have_exactly_one_winner(db
         stored = store.mark(db, ref_id)
         assert stored["version"] == winners[0].version
         assert stored["mark_value"] == str(60 + answers.index(winners[0]))
+
+
+def test_the_same_message_sent_twice_at_once_is_applied_once(db, gunicorn_two_workers):
+    """Replay-safe resubmission under two workers: one copy applies, the other replays it."""
+    clients = [zeep.Client(f"{gunicorn_two_workers}/PASIService?wsdl") for _ in range(2)]
+    for round_number in range(6):
+        records = [result(asn=asn, value=str(50 + round_number), centre=centre)
+                   for asn, centre in ((p.S1, "S.0001"), (p.S2, "S.0002"))]
+        info = caller_info("O.1", f"twice-{round_number}")
+        answers = [None, None]
+        barrier = threading.Barrier(2)
+
+        def send(index: int) -> None:
+            barrier.wait()
+            answers[index] = clients[index].service.SubmitDiplomaExamMark(
+                request={"CallerInfo": info, "ExamMarks": {"ExamMarkInfo": records}})
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert answers[0].MessageID == answers[1].MessageID
+        assert outcomes(answers[0]) == outcomes(answers[1])
+        assert all(o.accepted for o in outcomes(answers[0]))
+        for record in records:
+            assert store.count(db, t.TranscriptTrigger, source_ref_id=record["RefId"]) == 1
