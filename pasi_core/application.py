@@ -13,7 +13,9 @@ from pasi_core.authentication import (
     Authenticator, CertificateAuthenticator, DevelopmentAuthenticator, TransportFacts)
 from pasi_core.certificates import CertificateError, fingerprint, peer_certificate
 from pasi_core.config import Settings
-from pasi_core.contract.common import PASIFault
+from pasi_core.contract.common import (
+    CallerInfo, Guid, MultipleSubmitResponse, OrganizationCode, PASICoreVersion, PASIFault,
+    Rejection, SubmitResponse, Text30, Text50, Text100)
 from pasi_core.contract.wsdl import canonical_wsdl
 from pasi_core.runtime import Runtime, utc_now
 from pasi_core.soap.exchange import Exchange
@@ -29,6 +31,10 @@ log = logging.getLogger("pasi_core.application")
 spyne.const.MIN_GC_INTERVAL = float("inf")
 
 
+COMMON_TYPES = (PASIFault, CallerInfo, Rejection, SubmitResponse, MultipleSubmitResponse, Guid,
+                OrganizationCode, PASICoreVersion, Text30, Text50, Text100)
+
+
 def quiet_spyne_logging() -> None:
     """spyne logs whole request bodies (student data) on errors and at DEBUG."""
     logging.getLogger("spyne").setLevel(logging.CRITICAL)
@@ -36,9 +42,14 @@ def quiet_spyne_logging() -> None:
 
 def endpoint_services() -> dict[str, tuple[str, list]]:
     """Endpoint name -> (target namespace, spyne services)."""
+    from operations.construct_document_order.service import ConstructDocumentOrderService
+    from operations.submit_credential_awarding_multiple.service import (
+        SubmitCredentialAwardingMultipleService)
     from operations.submit_diploma_exam_mark.service import SubmitDiplomaExamMarkService
 
-    return {"PASIService": (namespaces.PASI_SERVICE, [SubmitDiplomaExamMarkService])}
+    return {"PASIService": (namespaces.PASI_SERVICE, [SubmitDiplomaExamMarkService]),
+            "PASISystem": (namespaces.PASI_SYSTEM, [SubmitCredentialAwardingMultipleService,
+                                                    ConstructDocumentOrderService])}
 
 
 def build_spyne_application(name: str, runtime: Runtime | None) -> Application:
@@ -46,8 +57,9 @@ def build_spyne_application(name: str, runtime: Runtime | None) -> Application:
     tns, services = endpoint_services()[name]
     readers = {tag: reader for service in services
                for tag, reader in getattr(service, "__readers__", {}).items()}
+    # Every endpoint publishes all the shared types, so the common XSD is one file.
     return Application(services, tns=tns, name=name, in_protocol=HardenedSoap11(readers=readers),
-                       out_protocol=CodecSoap11Out(), config=runtime, classes=(PASIFault,))
+                       out_protocol=CodecSoap11Out(), config=runtime, classes=COMMON_TYPES)
 
 
 def endpoint_wsdl(name: str, public_url: str, spyne_wsgi: WsgiApplication | None = None) -> bytes:

@@ -256,6 +256,117 @@ _RULES: tuple[Rule, ...] = (
          "Cannot Add Duplicate Rescore Exam Mark. A rescore exam mark already exists for this "
          "student, course and exam session.",
          _doc(62023)),
+    # --- credentials: SubmitCredentialAwardingMultiple ---
+    Rule(9002, "Invalid ASN",
+         "Invalid Alberta Student Number. The ASN provided ({StateProvinceId}) either does not exist "
+         "or is not accessible. Retry, using the correct ASN.",
+         _doc(9002)),
+    Rule(44000, "No Credential To Award",
+         "Credential was not awarded. The Student Number ({StateProvinceID}) does not have an "
+         "achieved credential to award.",
+         _BUSINESS + "submit_credential_awarding_multiple.html", message_is_ours=True),
+    Rule(44004, "Unreasonable Awarded Credential School Year",
+         "Unreasonable credential awarded school year. The school year, set to {Awarded School Year}, "
+         "may not be on or before the year associated to the student's date of birth.",
+         _doc(44004)),
+    Rule(44008, "Awarded School Year Could Not Be Determined",
+         "Credential was not awarded. The awarded school year could not be determined. Award the "
+         "credential from the Student Profile - Credentials screen.",
+         _doc(44008)),
+    Rule(44010, "Credential Already Awarded",
+         "Credential was not awarded. The Student Number ({StateProvinceID}) has already been "
+         "awarded Credential ({Credential}).",
+         _doc(44010)),
+    Rule(44011, "Credential To Award Could Not Be Determined",
+         "Credential was not awarded. There is a credential available to award that can only be "
+         "awarded from the Student Profile - Credentials screen.",
+         _doc(44011)),
+    Rule(44012, "Higher Order Credential Already Awarded",
+         "Credential was not awarded. A higher order or equivalent credential was already awarded to "
+         "the student.",
+         _doc(44012)),
+    Rule(44013, "Credential Management on Deactivated ASN",
+         "Invalid Alberta Student Number. The Alberta Student Number ({StateProvinceId}) has been "
+         "deactivated within PASI.",
+         _doc(44013)),
+    Rule(44014, "Credential Management on Secondary ASN",
+         "Invalid Alberta Student Number. The Alberta Student Number Provided ({SecondaryASN}) should "
+         "not be used. Use {Primary ASN} instead.",
+         _doc(44014)),
+    Rule(99020, "ASN Repeated in Request",
+         "Credential was not awarded. The Student Number ({StateProvinceId}) appears more than once in "
+         "the request; a student is awarded at most one credential per request.",
+         None, message_is_ours=True),
+    # --- credentials: ConstructDocumentOrder ---
+    Rule(9019, "Invalid Organization Code",
+         "Invalid Organization Code. The Organization Code provided ({OrganizationCode}) does not "
+         "exist within PASI.",
+         _doc(9019)),
+    Rule(44017, "Selected Credential was already Ordered",
+         "Credential order exists. A document order has already been created for this credential. "
+         "Use myPass to request additional copies.",
+         _doc(44017)),
+    Rule(44020, "Invalid Credential Number",
+         "Invalid Credential Number. The Credential number does not exist in PASI.",
+         _doc(44020)),
+    Rule(60101, "Invalid Control Schedule",
+         "Invalid Control Schedule. The Control Schedule ({ControlScheduleId}) does not exist.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60107, "Invalid Delivery Method",
+         "Invalid Delivery Method. The Delivery Method ({DeliveryMethod}) is not a valid delivery "
+         "method.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60108, "Missing Recipient",
+         "Missing Recipient. A mailing address for the recipient must be specified for a document "
+         "order with {DeliveryMethod} delivery method.",
+         _doc(60108)),
+    Rule(60109, "Invalid Attributes for Document Type",
+         "Invalid Attributes for Document Type. Transcript Order Specifics can only be supplied for "
+         "Transcript Orders, Credential Order Specifics can only be supplied for Credential Orders.",
+         _doc(60109)),
+    Rule(60111, "Missing Payment Transaction ID",
+         "Missing Payment Transaction ID. A Payment Transaction ID must be provided for an Ordered "
+         "document order with an amount collected.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60112, "Invalid Change for Payment Pending Order",
+         "Invalid Change for Payment Pending Order. Only the Document Order Status, Payment "
+         "Transaction ID, Order Placed Date, and Amount Collected can be modified on an order that "
+         "has a Status of Payment Pending.",
+         _doc(60112)),
+    Rule(60113, "Invalid Change for Ordered Order",
+         "Invalid Change for Ordered Order. A document order with a Status of Ordered can no longer "
+         "be changed; change its items with Update Document Order Item.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60114, "Cannot Delete Document Order",
+         "Cannot Delete Document Order. A document order with a Status of Ordered cannot be deleted.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60115, "Invalid Document Order Item",
+         "Invalid Document Order Item. There is no document order item that matches the provided "
+         "Document Order Identifier and Document Order Item Number.",
+         _doc(60115)),
+    Rule(60125, "Order amount exceeds maximum value",
+         "Invalid Document Order. The total amount of the order exceeds the maximum value of {Maximum}.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60130, "Missing Document Order Item(s)",
+         "Missing Document Order Item(s). A document order must contain at least one document order "
+         "item.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html", message_is_ours=True),
+    Rule(60400, "Invalid Document Order",
+         "Invalid Document Order. The Document Order requested, {Document Order ID}, does not exist.",
+         _BUSINESS + "validation_rules_between_60000_and_69999.html"),
+    Rule(99030, "Invalid Document Order Item Code",
+         "Invalid Document Order Item. The {Field} ({Code}) is not a valid code.",
+         None, message_is_ours=True),
+    Rule(99032, "Invalid Document Order Code",
+         "Invalid Document Order. The {Field} ({Code}) is not a valid code.",
+         None, message_is_ours=True),
+    Rule(99033, "Credential Does Not Match Order Item",
+         "Invalid Document Order Item. The credential number ({CredentialNumber}) does not belong to "
+         "this student, or its credential is not of this document type.",
+         None, message_is_ours=True),
+    Rule(99034, "Invalid Number of Copies",
+         "Invalid Document Order Item. The number of copies ({Copies}) must be between 1 and {Maximum}.",
+         None, message_is_ours=True),
     # --- our own numbers: checks PASI makes but numbers nowhere (docs/rules.md) ---
     Rule(99001, "Exam Mark Cannot Return to Registered",
          "Invalid Exam Mark Update. An Exam Mark whose status is no longer Registered "

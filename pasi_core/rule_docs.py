@@ -6,7 +6,9 @@ import re
 
 from pasi_core.rule_catalogue import CATALOGUE
 
-RULE_MODULES = ("operations.submit_diploma_exam_mark.rules",)
+RULE_MODULES = ("operations.submit_diploma_exam_mark.rules",
+                "operations.submit_credential_awarding_multiple.rules",
+                "operations.construct_document_order.rules")
 _FUNCTION = re.compile(r"^rule_(\d+)_")
 
 
@@ -42,7 +44,8 @@ def render_markdown() -> str:
         origin = ("ours (rule)" if rule.rule_is_ours else
                   "ours (message)" if rule.message_is_ours else "PASI")
         source = f"[{origin}]({rule.source})" if rule.source else origin
-        functions = "<br>".join(f"`{f.rsplit('.', 1)[1]}`" for f in checked_by.get(number, [])) or (
+        functions = "<br>".join(f"`{f.split('.')[1]}.{f.rsplit('.', 1)[1]}`"
+                                for f in checked_by.get(number, [])) or (
             "boundary (fault)" if number < 9000 or number == 9001 else "")
         message = rule.template.replace("|", "\\|")
         lines.append(f"| {number} | {rule.name} | {message} | {functions} | {source} |")

@@ -37,7 +37,7 @@ class Base(DeclarativeBase):
 class CodeValueRow(Base):
     __tablename__ = "code_value"
     code_table: Mapped[str] = mapped_column(String(40), primary_key=True)
-    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
     short_description: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(String(400))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -207,7 +207,8 @@ class TranscriptTrigger(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     asn: Mapped[str] = mapped_column(ASN, index=True)
-    course_code: Mapped[str] = mapped_column(String(20))
+    course_code: Mapped[str | None] = mapped_column(String(20))
+    """The course a mark change concerns; empty for a credential award."""
     version: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(40))
     source_ref_id: Mapped[str] = mapped_column(GUID)
@@ -221,6 +222,151 @@ class StudentActivity(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     last_updated_utc: Mapped[datetime] = mapped_column(DateTime)
     updated_by: Mapped[str] = mapped_column(ORG)
+
+
+# --- credentials ------------------------------------------------------------------------
+class StudentAddress(Base):
+    """A student's mailing address; the current one addresses first-run credentials."""
+
+    __tablename__ = "student_address"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    address_lines: Mapped[str] = mapped_column(String(400))
+    """Lines separated by a newline."""
+    city: Mapped[str | None] = mapped_column(String(100))
+    province_state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(100))
+    effective_date: Mapped[date] = mapped_column(Date)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (UniqueConstraint("asn", "effective_date", name="uq_student_address_natural_key"),)
+
+
+class OfficialMark(Base):
+    """An official mark (the Transcript Processor's output); its school year decides
+    a credential's awarded school year."""
+
+    __tablename__ = "official_mark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    course_code: Mapped[str] = mapped_column(String(20))
+    school_year: Mapped[int] = mapped_column(Integer)
+    mark_value: Mapped[str | None] = mapped_column(String(10))
+    credits_awarded: Mapped[int] = mapped_column(Integer, default=0)
+    is_ged: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("asn", "course_code", "school_year",
+                                       name="uq_official_mark_natural_key"),)
+
+
+class CredentialAchievement(Base):
+    """A student's status for one credential requirement set (the Credential
+    Eligibility Calculator's output)."""
+
+    __tablename__ = "credential_achievement"
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), primary_key=True)
+    credential_type: Mapped[str] = mapped_column(CODE, primary_key=True)
+    requirement_set: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30))
+    """Achieved, CalculationOutstanding, NotAchieved, NotAssessing or ToBeAssessed."""
+
+
+class StudentCredential(Base):
+    """An awarded credential.  The active one per student and type is the most
+    recent undeleted; deleting (rescinding) keeps the row with a reason."""
+
+    __tablename__ = "student_credential"
+    credential_number: Mapped[str] = mapped_column(String(10), primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    credential_type: Mapped[str] = mapped_column(CODE)
+    requirement_set: Mapped[str | None] = mapped_column(String(40))
+    awarded_on_date: Mapped[date] = mapped_column(Date)
+    school_year: Mapped[int] = mapped_column(Integer)
+    awarded_last_name: Mapped[str] = mapped_column(String(100))
+    awarded_first_name: Mapped[str | None] = mapped_column(String(100))
+    awarded_middle_name: Mapped[str | None] = mapped_column(String(100))
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    delete_reason: Mapped[str | None] = mapped_column(String(200))
+    legacy_credential_number: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(BigInteger)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(ORG)
+
+
+class DocumentOrder(Base):
+    __tablename__ = "document_order"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    billing_information_id: Mapped[int] = mapped_column(Integer, default=0)
+    order_received_method: Mapped[str] = mapped_column(CODE)
+    order_status: Mapped[str] = mapped_column(CODE)
+    requestor_name: Mapped[str | None] = mapped_column(String(200))
+    order_placed_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    education_account_identifier: Mapped[str | None] = mapped_column(String(50))
+    education_account_organization: Mapped[str | None] = mapped_column(ORG)
+    payment_method: Mapped[str | None] = mapped_column(String(40))
+    payment_transaction_id: Mapped[str | None] = mapped_column(String(100))
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_utc: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(ORG)
+
+
+class DocumentOrderItem(Base):
+    __tablename__ = "document_order_item"
+    order_id: Mapped[int] = mapped_column(Integer, ForeignKey("document_order.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    item_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
+    document_type: Mapped[str] = mapped_column(CODE)
+    credential_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    delivery_method: Mapped[str] = mapped_column(String(40))
+    document_language: Mapped[str] = mapped_column(CODE)
+    process_expectation: Mapped[str | None] = mapped_column(String(40))
+    number_of_copies: Mapped[int] = mapped_column(Integer)
+    amount_collected: Mapped[str] = mapped_column(String(20))
+    """A decimal amount, kept as text to stay exact."""
+    recipient_is_student: Mapped[bool] = mapped_column(Boolean)
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    address_lines: Mapped[str | None] = mapped_column(String(400))
+    city: Mapped[str | None] = mapped_column(String(100))
+    province_state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
+    fax_number: Mapped[str | None] = mapped_column(String(30))
+    control_schedule_id: Mapped[int | None] = mapped_column(Integer)
+    provided_consent_for_school_release: Mapped[bool | None] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(30))
+
+
+class BulkAwardRun(Base):
+    """One Award and Order Credentials in Bulk run (resumable)."""
+
+    __tablename__ = "bulk_award_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_utc: Mapped[datetime] = mapped_column(DateTime)
+    finished_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    criteria: Mapped[str] = mapped_column(Text)
+    """JSON: authority, school, credential types, delivery method."""
+    status: Mapped[str] = mapped_column(String(20))
+    """Running, Finished."""
+
+
+class BulkAwardRunStudent(Base):
+    """A student selected by a run, and how far the run got with them."""
+
+    __tablename__ = "bulk_award_run_student"
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("bulk_award_run.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asn: Mapped[str] = mapped_column(ASN)
+    credential_type: Mapped[str] = mapped_column(CODE)
+    state: Mapped[str] = mapped_column(String(20))
+    """Selected, Awarded, Ordered, AwardFailed, OrderFailed."""
+    credential_number: Mapped[str | None] = mapped_column(String(10))
+    document_order_id: Mapped[int | None] = mapped_column(Integer)
+    rejections: Mapped[str | None] = mapped_column(Text)
+    """JSON list of [rule, message] when a step failed."""
+    __table_args__ = (UniqueConstraint("run_id", "asn", name="uq_bulk_award_run_student_asn"),)
 
 
 # --- operations -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from operations.submit_diploma_exam_mark.model import RescoreRequest as RescoreF
 from operations.submit_diploma_exam_mark.model import rescore_request_status
 from pasi_core.errors import ReferenceDataError
 from persistence import models as t
+from persistence import credential_numbers
 from persistence.bulk import chunked
 from persistence.reference_schema import REFERENCE_DATA_SCHEMA
 from persistence.unit_of_work import UnitOfWork
@@ -41,6 +42,10 @@ NATURAL_KEYS = {
     "RegistrationRequests": ("RefId",),
     "DiplomaExamMarks": ("RefId",),
     "RescoreRequests": ("RefId",),
+    "StudentAddresses": ("StateProvinceId", "EffectiveDate"),
+    "OfficialMarks": ("StateProvinceId", "CourseCode", "SchoolYear"),
+    "CredentialAchievements": ("StateProvinceId", "CredentialType", "RequirementSet"),
+    "StudentCredentials": ("CredentialNumber",),
 }
 """The key an entry is upserted by; two entries of one file may not share it."""
 STANDARD_CODE_TABLES = Path(__file__).with_name("data") / "standard-code-tables.json"
@@ -176,7 +181,9 @@ class _Loader:
         referenced_students = ({s.get("PrimaryStateProvinceId") for s in doc["Students"]}
                                | {e["StateProvinceId"] for section in (
                                    "SchoolEnrolments", "WaivedFees", "RegistrationRequests",
-                                   "DiplomaExamMarks") for e in doc[section]})
+                                   "DiplomaExamMarks", "StudentAddresses", "OfficialMarks",
+                                   "CredentialAchievements", "StudentCredentials")
+                                  for e in doc[section]})
         missing = referenced_students - set(students) - {None}
         for row in self.session.execute(select(t.Student.asn, t.Student.primary_asn).where(
                 t.Student.asn.in_(sorted(missing)))).all() if missing else []:
@@ -268,6 +275,17 @@ class _Loader:
             if mark.get("WaivedFeeRefId") and lower(mark["WaivedFeeRefId"]) not in fees:
                 problems.add(entry, "WaivedFeeRefId", "waived fee does not exist")
 
+        for section in ("StudentAddresses", "OfficialMarks", "CredentialAchievements", "StudentCredentials"):
+            for i, entry in enumerate(doc[section]):
+                need_student(section, i, entry["StateProvinceId"])
+        for section in ("CredentialAchievements", "StudentCredentials"):
+            for i, entry in enumerate(doc[section]):
+                need_code(f"{section}[{i}]", "CredentialType", "CredentialType", entry["CredentialType"])
+        for i, entry in enumerate(doc["StudentCredentials"]):
+            if not credential_numbers.is_valid(entry["CredentialNumber"]):
+                problems.add(f"StudentCredentials[{i}]", "CredentialNumber",
+                             "the last digit is not the number's check digit")
+
         marks = {lower(m["RefId"]) for m in doc["DiplomaExamMarks"]} | self._existing(
             t.ExamMark.ref_id, {lower(r["ExamMarkRefId"]) for r in doc["RescoreRequests"]})
         for i, request in enumerate(doc["RescoreRequests"]):
@@ -336,6 +354,32 @@ class _Loader:
              "is_deleted": r.get("IsDeleted", False)} for r in doc["RegistrationRequests"]], versioned=True)
         self._write_marks()
         self._write_rescore_requests()
+        self._upsert("StudentAddresses", t.StudentAddress, ("asn", "effective_date"), [
+            {"asn": a["StateProvinceId"], "effective_date": day(a["EffectiveDate"]),
+             "address_lines": "\n".join(a["AddressLines"]), "city": a.get("City"),
+             "province_state": a.get("ProvinceState"), "postal_code": a.get("PostalCode"),
+             "country": a["Country"], "expiry_date": day(a.get("ExpiryDate"))}
+            for a in doc["StudentAddresses"]])
+        self._upsert("OfficialMarks", t.OfficialMark, ("asn", "course_code", "school_year"), [
+            {"asn": m["StateProvinceId"], "course_code": m["CourseCode"], "school_year": m["SchoolYear"],
+             "mark_value": m.get("MarkValue"), "credits_awarded": m.get("CreditsAwarded", 0),
+             "is_ged": m.get("IsGed", False), "is_deleted": m.get("IsDeleted", False)}
+            for m in doc["OfficialMarks"]])
+        self._upsert("CredentialAchievements", t.CredentialAchievement,
+                     ("asn", "credential_type", "requirement_set"), [
+            {"asn": a["StateProvinceId"], "credential_type": a["CredentialType"],
+             "requirement_set": a["RequirementSet"], "status": a["Status"]}
+            for a in doc["CredentialAchievements"]])
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self._upsert("StudentCredentials", t.StudentCredential, ("credential_number",), [
+            {"credential_number": c["CredentialNumber"].replace("-", ""), "asn": c["StateProvinceId"],
+             "credential_type": c["CredentialType"], "requirement_set": c.get("RequirementSet"),
+             "awarded_on_date": day(c["AwardedOnDate"]), "school_year": c["SchoolYear"],
+             "awarded_last_name": c.get("AwardedLastName") or "", "awarded_first_name": c.get("AwardedFirstName"),
+             "awarded_middle_name": c.get("AwardedMiddleName"), "is_deleted": c.get("IsDeleted", False),
+             "delete_reason": c.get("DeleteReason"), "legacy_credential_number": c.get("LegacyCredentialNumber"),
+             "created_utc": now, "updated_by": "O.1"}
+            for c in doc["StudentCredentials"]], versioned=True, ignore=("created_utc", "updated_by"))
 
     def _write_marks(self) -> None:
         marks = self.doc["DiplomaExamMarks"]

@@ -33,7 +33,7 @@ def _list(item: dict) -> dict:
 
 CODE_VALUE = _object(["CodeTable", "Code", "ShortDescription"], {
     "CodeTable": {"type": "string", "minLength": 1, "maxLength": 40},
-    "Code": CODE,
+    "Code": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[!-~]+$"},
     "ShortDescription": {"type": "string", "minLength": 1, "maxLength": 100},
     "Description": {"type": "string", "maxLength": 400},
     "Sequence": {"type": "integer"},
@@ -159,6 +159,52 @@ RESCORE_REQUEST = _object(["RefId", "ExamMarkRefId", "PaymentStatus", "ConsentSt
     "IsCancelled": BOOL,
 })
 
+STUDENT_ADDRESS = _object(["StateProvinceId", "AddressLines", "Country", "EffectiveDate"], {
+    "StateProvinceId": ASN,
+    "AddressLines": {"type": "array", "minItems": 1, "maxItems": 4,
+                     "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "City": {"type": "string", "maxLength": 100},
+    "ProvinceState": {"type": "string", "maxLength": 50},
+    "PostalCode": {"type": "string", "maxLength": 20},
+    "Country": {"type": "string", "minLength": 1, "maxLength": 100},
+    "EffectiveDate": DATE,
+    "ExpiryDate": DATE,
+})
+
+OFFICIAL_MARK = _object(["StateProvinceId", "CourseCode", "SchoolYear"], {
+    "StateProvinceId": ASN,
+    "CourseCode": {"type": "string", "minLength": 1, "maxLength": 20},
+    "SchoolYear": SCHOOL_YEAR,
+    "MarkValue": MARK,
+    "CreditsAwarded": {"type": "integer", "minimum": 0, "maximum": 100},
+    "IsGed": BOOL,
+    "IsDeleted": BOOL,
+})
+
+CREDENTIAL_ACHIEVEMENT = _object(["StateProvinceId", "CredentialType", "RequirementSet", "Status"], {
+    "StateProvinceId": ASN,
+    "CredentialType": CODE,
+    "RequirementSet": {"type": "string", "minLength": 1, "maxLength": 40},
+    "Status": {"enum": ["Achieved", "CalculationOutstanding", "NotAchieved", "NotAssessing",
+                        "ToBeAssessed"]},
+})
+
+STUDENT_CREDENTIAL = _object(["CredentialNumber", "StateProvinceId", "CredentialType", "AwardedOnDate",
+                              "SchoolYear"], {
+    "CredentialNumber": {"type": "string", "pattern": "^[0-9]{5}-?[0-9]{5}$"},
+    "StateProvinceId": ASN,
+    "CredentialType": CODE,
+    "RequirementSet": {"type": "string", "maxLength": 40},
+    "AwardedOnDate": DATE,
+    "SchoolYear": SCHOOL_YEAR,
+    "AwardedLastName": {"type": "string", "maxLength": 100},
+    "AwardedFirstName": {"type": "string", "maxLength": 100},
+    "AwardedMiddleName": {"type": "string", "maxLength": 100},
+    "IsDeleted": BOOL,
+    "DeleteReason": {"type": "string", "maxLength": 200},
+    "LegacyCredentialNumber": {"type": "string", "maxLength": 40},
+})
+
 SECTIONS = {
     "CodeTables": CODE_VALUE,
     "Organizations": ORGANIZATION,
@@ -170,6 +216,10 @@ SECTIONS = {
     "RegistrationRequests": REGISTRATION_REQUEST,
     "DiplomaExamMarks": DIPLOMA_EXAM_MARK,
     "RescoreRequests": RESCORE_REQUEST,
+    "StudentAddresses": STUDENT_ADDRESS,
+    "OfficialMarks": OFFICIAL_MARK,
+    "CredentialAchievements": CREDENTIAL_ACHIEVEMENT,
+    "StudentCredentials": STUDENT_CREDENTIAL,
 }
 
 REFERENCE_DATA_SCHEMA = {

@@ -14,11 +14,18 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, TypeVar
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from pasi_core.errors import RequestRejected
+from pasi_core.rule_catalogue import render
 from persistence import models as t
+from persistence.unit_of_work import UnitOfWork, run_retrying
+
+DUPLICATE_MESSAGE_FAULT = "Client.DuplicateClientMessageID"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,3 +70,46 @@ def remember(session: Session, key: ReplayKey, message_id: str, response_body: b
         "client_name": key.client_name, "client_message_id": key.client_message_id,
         "operation": key.operation, "request_hash": key.request_hash, "message_id": message_id,
         "response_body": zlib.compress(response_body), "created_utc": now}])
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """Remember a request under the client's ClientMessageID."""
+
+    key: ReplayKey
+    message_id: str
+    render: Callable[[object], bytes]
+    """Turns the operation's result into the response body the client receives."""
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A resubmission: the stored response, nothing applied."""
+
+    response_body: bytes
+    original_message_id: str
+
+
+def run_once(session_factory: sessionmaker[Session], idempotency: Idempotency | None,
+             produce: Callable[[UnitOfWork], T], now: datetime) -> T | Replayed:
+    """Run ``produce`` in a retried unit of work, unless this ClientMessageID was
+    already answered (then replay it, or refuse a different payload with 99010).
+    The remembered response commits with the request's own changes."""
+
+    def work(uow: UnitOfWork):
+        if idempotency is not None:
+            stored = find(uow.session, idempotency.key)
+            if stored is not None:
+                if stored.request_hash != idempotency.key.request_hash:
+                    raise RequestRejected(99010, render(99010, {
+                        "ClientMessageID": idempotency.key.client_message_id,
+                        "MessageID": stored.message_id}), fault_code=DUPLICATE_MESSAGE_FAULT)
+                return Replayed(stored.response_body, stored.message_id)
+        result = produce(uow)
+        if idempotency is not None:
+            remember(uow.session, idempotency.key, idempotency.message_id,
+                     idempotency.render(result), now)
+        uow.commit()
+        return result
+
+    return run_retrying(session_factory, work)

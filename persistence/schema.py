@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_SEQUENCE = "pasi_core_version_seq"
+CREDENTIAL_NUMBER_SEQUENCE = "credential_number_seq"
 
 
 def alembic_config() -> Config:
@@ -49,3 +50,4 @@ def drop_everything(engine: Engine) -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"DROP SEQUENCE IF EXISTS {VERSION_SEQUENCE}"))
+            connection.execute(text(f"DROP SEQUENCE IF EXISTS {CREDENTIAL_NUMBER_SEQUENCE}"))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from operations.construct_document_order import rules as order_rules
+from operations.submit_credential_awarding_multiple import rules as award_rules
 from operations.submit_diploma_exam_mark import rules
 from pasi_core import rule_catalogue
 from pasi_core.rule_docs import render_markdown, rule_functions
@@ -27,14 +29,17 @@ def test_every_required_rule_has_a_function_named_after_its_number_in_the_evalua
     listed = {int(re.match(r"rule_(\d+)_", f.__name__).group(1)) for f in rules.RULES}
     assert SUBMIT_DIPLOMA_EXAM_MARK_RULES <= listed
     assert not (listed & NOT_IMPLEMENTED)
-    assert set(rule_functions()) == listed
+    exam_mark_functions = {number for number, names in rule_functions().items()
+                           if any(".submit_diploma_exam_mark." in name for name in names)}
+    assert exam_mark_functions == listed
 
 
-def test_every_rule_a_function_can_return_is_in_the_catalogue_with_its_own_number():
-    source = inspect.getsource(rules)
+@pytest.mark.parametrize("module", [rules, award_rules, order_rules])
+def test_every_rule_a_function_can_return_is_in_the_catalogue_with_its_own_number(module):
+    source = inspect.getsource(module)
     returned = {int(n) for n in re.findall(r"Violation\((\d+)", source)}
     assert returned <= set(rule_catalogue.CATALOGUE)
-    for function in rules.RULES:
+    for function in getattr(module, "RULES", ()):
         number = int(re.match(r"rule_(\d+)_", function.__name__).group(1))
         assert {int(n) for n in re.findall(r"Violation\((\d+)", inspect.getsource(function))} <= {number}
 

@@ -15,20 +15,16 @@ deadlock, a serialization failure) re-runs the whole unit of work.
 """
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Sequence
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pasi_core.caller import Caller
-from pasi_core.errors import ConcurrentUpdateDetected, RequestRejected
 from pasi_core.rule_catalogue import render
 from persistence import exam_mark_repository as repository
-from persistence import replay
+from persistence.replay import Idempotency, Replayed, run_once
 from persistence.unit_of_work import UnitOfWork
 from persistence.versions import VersionAllocator
 
@@ -36,11 +32,6 @@ from .changes import PlannedChange, plan_change, record_in_book
 from .model import Limits, SubmittedExamMark
 from .rules import MarkCheck, Violation, check_record
 
-log = logging.getLogger("pasi_core.operations.submit_diploma_exam_mark")
-
-MAX_ATTEMPTS = 4
-RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
-DUPLICATE_MESSAGE_FAULT = "Client.DuplicateClientMessageID"
 
 
 @dataclass(frozen=True)
@@ -62,24 +53,6 @@ class RecordOutcome:
         return not self.rejections
 
 
-@dataclass(frozen=True)
-class Idempotency:
-    """Remember this request under the client's ClientMessageID (``persistence.replay``)."""
-
-    key: replay.ReplayKey
-    message_id: str
-    render: Callable[[list[RecordOutcome]], bytes]
-    """The response body the client will receive, stored for a resubmission."""
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """A resubmission: the stored response, nothing applied."""
-
-    response_body: bytes
-    original_message_id: str
-
-
 def submit_diploma_exam_marks(session_factory: sessionmaker[Session], caller: Caller,
                               records: Sequence[SubmittedExamMark], *, now: datetime,
                               limits: Limits = Limits(),
@@ -92,27 +65,9 @@ def submit_diploma_exam_marks(session_factory: sessionmaker[Session], caller: Ca
     WSDL): saving a registration deletes the student's other registrations
     for the same course and exam session.
     """
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with UnitOfWork(session_factory) as uow:
-                if idempotency is not None:
-                    stored = replay.find(uow.session, idempotency.key)
-                    if stored is not None:
-                        return _replay(stored, idempotency)
-                outcomes = _run_batch(uow, caller, records, now, limits,
-                                      remove_repeat_registration_marks)
-                if idempotency is not None:
-                    replay.remember(uow.session, idempotency.key, idempotency.message_id,
-                                    idempotency.render(outcomes), now)
-                uow.commit()
-                return outcomes
-        except (IntegrityError, ConcurrentUpdateDetected, DBAPIError) as error:
-            if attempt == MAX_ATTEMPTS or not _is_retryable(error):
-                raise
-            log.info("concurrent update detected (%s); retrying the batch, attempt %d",
-                     type(error).__name__, attempt + 1)
-            time.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
+    return run_once(session_factory, idempotency,
+                    lambda uow: _run_batch(uow, caller, records, now, limits,
+                                           remove_repeat_registration_marks), now)
 
 
 def _run_batch(uow: UnitOfWork, caller: Caller, records: Sequence[SubmittedExamMark],
@@ -141,25 +96,7 @@ def _run_batch(uow: UnitOfWork, caller: Caller, records: Sequence[SubmittedExamM
     return outcomes
 
 
-def _replay(stored: replay.StoredResponse, idempotency: Idempotency) -> Replayed:
-    if stored.request_hash != idempotency.key.request_hash:
-        raise RequestRejected(99010, render(99010, {
-            "ClientMessageID": idempotency.key.client_message_id,
-            "MessageID": stored.message_id}), fault_code=DUPLICATE_MESSAGE_FAULT)
-    return Replayed(stored.response_body, stored.message_id)
-
-
 def _rejection(violation: Violation) -> Rejection:
     return Rejection(violation.rule_id,
                      render(violation.rule_id, violation.params, template=violation.template),
                      violation.path)
-
-
-def _is_retryable(error: Exception) -> bool:
-    if isinstance(error, (IntegrityError, ConcurrentUpdateDetected)):
-        return True
-    original = getattr(error, "orig", None)
-    sqlstate = getattr(original, "sqlstate", None)
-    if sqlstate in RETRYABLE_SQLSTATES:
-        return True
-    return "database is locked" in str(original or "")

@@ -17,11 +17,11 @@ from pasi_core.errors import RequestRejected
 from pasi_core.soap.faults import SCHEMA_FAULT
 from pasi_core.soap.codec import StoredResult
 from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
-from persistence.replay import ReplayKey, payload_hash
+from persistence.replay import Idempotency, Replayed, ReplayKey, payload_hash
 
 from .codec import REQUEST_TAG, SubmitDiplomaExamMarkCommand, SubmitDiplomaExamMarkResult, read_request
 from .contract import SubmitDiplomaExamMarkRequest
-from .handler import Idempotency, Replayed, submit_diploma_exam_marks
+from .handler import submit_diploma_exam_marks
 from .model import Limits
 
 OPERATION = "SubmitDiplomaExamMark"

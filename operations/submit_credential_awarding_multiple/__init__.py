@@ -1,0 +1,1 @@
+"""SubmitCredentialAwardingMultiple: award each listed student the highest-order credential achieved."""

@@ -1,0 +1,84 @@
+"""Loads what credential awarding needs per student, in a few set-based queries,
+and writes awards in bulk.
+
+On PostgreSQL the students are locked (``SELECT … FOR UPDATE``, ASN order)
+before their awards are read, so two concurrent awards of one student
+serialize and the second finds the first (rule 44010)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from operations.submit_credential_awarding_multiple.model import (
+    ACHIEVED, Award, OfficialMark, StudentRecord)
+from pasi_core.domain.students import Student, is_well_formed_asn
+from persistence import models as t
+from persistence.bulk import bulk_insert, select_in
+
+
+def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -> dict[str, StudentRecord]:
+    asns = {asn for asn in asns if is_well_formed_asn(asn)}
+    if not asns:
+        return {}
+    if lock:
+        select_in(session, lambda match: select(t.Student.asn).where(match(t.Student.asn)).order_by(
+            t.Student.asn).with_for_update(), asns)
+    students = {row.Student.asn: row.Student for row in select_in(
+        session, lambda match: select(t.Student).where(match(t.Student.asn)), asns)}
+    achieved: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in select_in(session, lambda match: select(
+            t.CredentialAchievement.asn, t.CredentialAchievement.credential_type,
+            t.CredentialAchievement.requirement_set).where(
+            match(t.CredentialAchievement.asn), t.CredentialAchievement.status == ACHIEVED), students):
+        achieved[row.asn][row.credential_type].append(row.requirement_set)
+    latest: dict[tuple[str, str], t.StudentCredential] = {}
+    for row in select_in(session, lambda match: select(t.StudentCredential).where(
+            match(t.StudentCredential.asn)), students):
+        credential = row.StudentCredential
+        key = (credential.asn, credential.credential_type)
+        current = latest.get(key)
+        if current is None or (credential.created_utc, credential.credential_number) > (
+                current.created_utc, current.credential_number):
+            latest[key] = credential
+    active: dict[str, dict[str, str]] = defaultdict(dict)
+    for (asn, kind), credential in latest.items():
+        if not credential.is_deleted:
+            active[asn][kind] = credential.credential_number
+    years: dict[str, set[int]] = defaultdict(set)
+    for row in select_in(session, lambda match: select(
+            t.SchoolEnrolment.asn, t.SchoolEnrolment.school_year).where(
+            match(t.SchoolEnrolment.asn)), students):
+        years[row.asn].add(row.school_year)
+    marks: dict[str, list[OfficialMark]] = defaultdict(list)
+    for row in select_in(session, lambda match: select(t.OfficialMark).where(
+            match(t.OfficialMark.asn), t.OfficialMark.is_deleted.is_(False)), students):
+        mark = row.OfficialMark
+        marks[mark.asn].append(OfficialMark(mark.course_code, mark.school_year, mark.mark_value,
+                                            mark.credits_awarded, mark.is_ged))
+    return {asn: StudentRecord(
+        student=Student(asn, s.primary_asn, s.is_deactivated), legal_last_name=s.legal_last_name,
+        legal_first_name=s.legal_first_name, legal_middle_name=s.legal_middle_name,
+        birth_date=s.birth_date,
+        achieved={kind: tuple(sorted(sets)) for kind, sets in achieved[asn].items()},
+        active_awards=dict(active[asn]), enrolment_school_years=tuple(sorted(years[asn])),
+        official_marks=tuple(marks[asn])) for asn, s in students.items()}
+
+
+def save_awards(session: Session, awards: Sequence[tuple[Award, str, int]], *, updated_by: str,
+                now: datetime) -> None:
+    """Insert (award, credential number, version) rows and a transcript trigger each."""
+    bulk_insert(session, t.StudentCredential.__table__, [
+        {"credential_number": number, "asn": award.asn, "credential_type": award.credential_type,
+         "requirement_set": award.requirement_set, "awarded_on_date": award.awarded_on,
+         "school_year": award.school_year, "awarded_last_name": award.last_name,
+         "awarded_first_name": award.first_name, "awarded_middle_name": award.middle_name,
+         "is_deleted": False, "delete_reason": None, "legacy_credential_number": None,
+         "version": version, "created_utc": now, "updated_by": updated_by}
+        for award, number, version in awards])
+    bulk_insert(session, t.TranscriptTrigger.__table__, [
+        {"asn": award.asn, "course_code": None, "version": version, "source": "StudentCredential",
+         "source_ref_id": number, "created_utc": now} for award, number, version in awards])
