@@ -196,6 +196,67 @@ client = zeep.Client("https://localhost:{port}/PASIService?wsdl", transport=Tran
 """
 
 
+def cmd_bulk_award(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from operations.bulk_award_and_order import job
+    from operations.bulk_award_and_order.selection import Criteria
+    from pasi_core.runtime import utc_now
+    from persistence.database import session_factory
+
+    engine = _engine(settings)
+    _require_schema(engine)
+    sessions = session_factory(engine)
+    out_dir = Path(args.out_dir)
+    try:
+        if args.action == "report":
+            summary = job.write_reports(sessions, args.run_id, out_dir=out_dir, now=utc_now())
+            _print_summary(summary)
+            return 0
+        if args.action == "resume":
+            run_id = args.run_id
+        else:
+            criteria = Criteria(args.authority, args.school, tuple(args.credential_type))
+            if args.action == "search":
+                result = job.search(sessions, criteria, out_dir=out_dir, now=utc_now())
+                _print_search(result, sessions)
+                return 0
+            run_id, result = job.start_run(sessions, criteria, args.delivery_method, now=utc_now(),
+                                           out_dir=out_dir)
+            _print_search(result, sessions)
+            print(f"Delivery Method: {job.DELIVERY_METHODS[args.delivery_method]}")
+            print(f"started bulk run {run_id}; if it is interrupted, continue it with "
+                  f"`pasi-core bulk-award resume {run_id}`")
+        with tqdm(desc="awarding and ordering", unit="student", disable=None) as bar:
+            summary = job.resume_run(sessions, run_id, clock=utc_now, out_dir=out_dir,
+                                     progress=bar.update)
+    except job.BulkAwardError as error:
+        raise PasiError(str(error)) from None
+    _print_summary(summary)
+    return 0
+
+
+def _print_search(result, sessions) -> None:
+    from operations.bulk_award_and_order.job import _order
+    with sessions() as session:
+        order = _order(session)
+    for label, value in result.criteria.describe(order):
+        print(f"{label}: {value}")
+    print(f"Total number of records to be processed: {len(result.selected)}")
+    if result.pre_processing_csv:
+        print(f"Pre-Processing CSV: {result.pre_processing_csv}")
+
+
+def _print_summary(summary) -> None:
+    print(f"Awarding and Ordering Summary (run {summary.run_id})")
+    print(f"Total numbers of records selected: {summary.selected}")
+    print(f"  awarded and ordered: {summary.awarded_and_ordered}")
+    print(f"  awarded, not ordered: {summary.awarded_not_ordered}")
+    print(f"Total number of records not processed successfully: {summary.not_awarded}")
+    for path in summary.files:
+        print(f"CSV: {path}")
+
+
 def cmd_audit(args, settings: Settings) -> int:
     from pasi_core.runtime import utc_now
     from persistence import audit_log
@@ -313,6 +374,28 @@ def build_parser() -> argparse.ArgumentParser:
     certs.add_argument("--authority", help="the demo authority (default: the school's)")
     certs.add_argument("--port", type=int, default=8000, help="port shown in the printed example")
     certs.set_defaults(handler=cmd_dev_certs)
+
+    bulk = commands.add_parser("bulk-award", help="Award and Order Credentials in Bulk (Student Records)")
+    bulk_actions = bulk.add_subparsers(dest="action", required=True)
+    for action, text in (("search", "select the students and write the Pre-Processing CSV (changes nothing)"),
+                         ("run", "select, award and order; write the Post-Processing CSVs")):
+        command = bulk_actions.add_parser(action, help=text)
+        command.add_argument("--authority", help="a school authority code (A.nnnn)")
+        command.add_argument("--school", help="a school code (S.nnnn)")
+        command.add_argument("--credential-type", action="append", default=[],
+                             help="a credential type code (repeatable; default: every type in the "
+                                  "awarding order)")
+        command.add_argument("--out-dir", default="var/bulk-award", help="where the CSV files go")
+        if action == "run":
+            command.add_argument("--delivery-method", choices=["automated", "manual"],
+                                 default="automated",
+                                 help="Automated Mail with a cardboard insert (default) or Manual Mail")
+    for action, text in (("resume", "continue an interrupted run"),
+                         ("report", "write a run's Post-Processing CSVs again")):
+        command = bulk_actions.add_parser(action, help=text)
+        command.add_argument("run_id", type=int)
+        command.add_argument("--out-dir", default="var/bulk-award")
+    bulk.set_defaults(handler=cmd_bulk_award)
 
     audit = commands.add_parser("audit", help="verify the audit chain, purge kept payloads")
     audit_actions = audit.add_subparsers(dest="action", required=True)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from pasi_core.domain.school_years import school_year_of
+from persistence import credential_numbers
 from persistence.reference_loader import STANDARD_CODE_TABLES
 
 LAST_NAMES = ["Anderson", "Bouchard", "Campbell", "Cardinal", "Chen", "Dubois", "Fraser",
@@ -60,7 +61,8 @@ def generate(students: int = 2000, seed: int = 2026, today: date | None = None,
     authorities = max(1, students // 2000 + 2)
     document: dict[str, list] = {name: [] for name in (
         "Organizations", "Students", "SchoolEnrolments", "DiplomaExams", "ExamSittings",
-        "WaivedFees", "RegistrationRequests", "DiplomaExamMarks", "RescoreRequests")}
+        "WaivedFees", "RegistrationRequests", "DiplomaExamMarks", "RescoreRequests",
+        "StudentAddresses", "OfficialMarks", "CredentialAchievements", "StudentCredentials")}
     document["CodeTables"] = json.loads(STANDARD_CODE_TABLES.read_text())["CodeTables"]
 
     orgs = document["Organizations"]
@@ -177,7 +179,75 @@ def generate(students: int = 2000, seed: int = 2026, today: date | None = None,
                 "RefId": _guid(rng), "StateProvinceId": person["StateProvinceId"],
                 "CourseCode": course, "ExpiryExamPeriod": "AUG", "ExpirySchoolYear": current_year + 1,
                 "Reason": "Compassionate waiver"})
+    _credentials(document, people, rng, current_year, today)
     return {"FormatVersion": 1, **document}
+
+
+STREETS = ["Main Street", "1 Avenue NW", "Jasper Avenue", "Macleod Trail SE", "Gaetz Avenue",
+           "Mayor Magrath Drive S", "Range Road 24"]
+POSTAL_PREFIXES = ["T2P", "T5J", "T4N", "T1J", "T1A", "T8N", "T9V"]
+OFFICIAL_COURSES = ["ELA30-1", "SOC30-1", "MAT30-1", "BIO30", "CHE30", "PHY30", "CALM20", "PE10"]
+
+
+def _credentials(document: dict, people: list[dict], rng: random.Random, current_year: int,
+                 today: date) -> None:
+    """Addresses, official marks, credential achievements and some awarded credentials.
+
+    The mix gives a bulk run every outcome: students who are awarded and
+    ordered (most), students without an address (ordered, held later),
+    students whose award fails (deactivated, no official mark with credits),
+    and students already holding a credential."""
+    serial = 900_000_000
+    for index, person in enumerate(people):
+        asn = person["StateProvinceId"]
+        if index % 20 != 3:  # one in twenty has no address on file
+            town = TOWNS[index % len(TOWNS)]
+            document["StudentAddresses"].append({
+                "StateProvinceId": asn,
+                "AddressLines": [f"{rng.randint(1, 9999)} {rng.choice(STREETS)}"],
+                "City": town, "ProvinceState": "AB",
+                "PostalCode": f"{rng.choice(POSTAL_PREFIXES)} {rng.randint(1, 9)}{chr(65 + rng.randrange(26))}{rng.randint(1, 9)}",
+                "Country": "Canada", "EffectiveDate": (today - timedelta(days=400)).isoformat()})
+        if person.get("PrimaryStateProvinceId"):
+            continue
+        roll = rng.random()
+        if roll < 0.50:
+            achieved = [("AHSD", "AHSD-2010")]
+        elif roll < 0.54:
+            achieved = [("CHSA", "CHSA-2010")]
+        elif roll < 0.56:
+            achieved = [("HSED", "HSED-ALT2" if rng.random() < 0.5 else "HSED-ALT1")]
+        elif roll < 0.57:
+            achieved = [("COSC", "COSC")]
+        elif roll < 0.575:
+            achieved = [("IOPC", "IOPC")]
+        elif roll < 0.577:
+            achieved = [("HHSD", "HONORARY"), ("AHSD", "AHSD-2010")]
+        else:
+            continue
+        for credential_type, requirement_set in achieved:
+            document["CredentialAchievements"].append({
+                "StateProvinceId": asn, "CredentialType": credential_type,
+                "RequirementSet": requirement_set, "Status": "Achieved"})
+        if index % 199 != 11:  # a few have no official mark with credits (award fails: 44008)
+            for course in rng.sample(OFFICIAL_COURSES, 5):
+                document["OfficialMarks"].append({
+                    "StateProvinceId": asn, "CourseCode": course,
+                    "SchoolYear": rng.choice([current_year - 1, current_year]),
+                    "MarkValue": str(rng.randint(50, 98)), "CreditsAwarded": 5})
+            if achieved[0] == ("HSED", "HSED-ALT2"):
+                document["OfficialMarks"].append({
+                    "StateProvinceId": asn, "CourseCode": "GED", "SchoolYear": current_year,
+                    "MarkValue": rng.choice("ABC"), "IsGed": True})
+        if index % 41 == 9:  # already awarded: a bulk run does not select them (44010)
+            serial += 1
+            digits = f"{serial:09d}"
+            document["StudentCredentials"].append({
+                "CredentialNumber": digits + credential_numbers.luhn_digit(digits),
+                "StateProvinceId": asn, "CredentialType": achieved[-1][0],
+                "RequirementSet": achieved[-1][1], "AwardedOnDate": (today - timedelta(days=200)).isoformat(),
+                "SchoolYear": current_year - 1, "AwardedLastName": person["LegalLastName"],
+                "AwardedFirstName": person.get("LegalFirstName")})
 
 
 def write(document: dict, path: str | Path) -> None:

@@ -1,0 +1,1 @@
+"""Award and Order Credentials in Bulk: Student Records' search, run and CSV reports."""

@@ -1,0 +1,279 @@
+"""The bulk award-and-order run as a service-layer job.
+
+``search`` selects the students and writes the Pre-Processing CSV; it changes
+nothing.  ``run`` records the selection as a run, then works through it in
+chunks: the awards of a chunk (through the same code as
+SubmitCredentialAwardingMultiple) commit together with each student's new
+state, then their credential orders (through the same code as
+ConstructDocumentOrder, with PASI's credential-order defaults) commit with
+theirs.  A run killed at any point is resumed from those states, so no
+student is ever awarded twice; a student awarded but not ordered is ordered
+on resume, or reported so.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from operations.construct_document_order.handler import construct_orders_in
+from operations.construct_document_order.model import ORDERED, DocumentOrder, OrderItem
+from operations.submit_credential_awarding_multiple.handler import award_in
+from operations.submit_credential_awarding_multiple.model import AwardingOrder
+from pasi_core.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, Caller
+from persistence import bulk_award_repository as store
+from persistence.credential_repository import load_student_records
+from persistence.exam_mark_repository import load_code_tables
+from persistence.unit_of_work import UnitOfWork
+
+from . import reports
+from .selection import Criteria, Selected, select
+
+STUDENT_RECORDS = Caller("O.1", frozenset({PASI_SYSTEM_USER, MINISTRY_CLIENT_USER}),
+                         client_name="Student Records bulk award and order")
+DELIVERY_METHODS = {"automated": "AutomatedPlusCardboard", "manual": "ManualMail"}
+CHUNK = 500
+LOAD_CHUNK = 2000
+
+
+class BulkAwardError(Exception):
+    pass
+
+
+@dataclass
+class SearchResult:
+    criteria: Criteria
+    selected: list[Selected]
+    rows: dict[str, reports.Row]
+    pre_processing_csv: Path | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    selected: int
+    awarded_and_ordered: int = 0
+    awarded_not_ordered: int = 0
+    not_awarded: int = 0
+    files: list[Path] = field(default_factory=list)
+
+
+def _order(session: Session) -> AwardingOrder:
+    return AwardingOrder.from_code_tables(load_code_tables(session))
+
+
+def check_criteria(session: Session, criteria: Criteria) -> Criteria:
+    order = _order(session)
+    bad = [code for code in criteria.credential_types if not order.in_order(code)]
+    if bad:
+        raise BulkAwardError(f"credential type(s) {', '.join(bad)} cannot be awarded in bulk (unknown, "
+                             "or awarded singly only, like the Honorary High School Diploma)")
+    from persistence import models as t
+    for code, kind in ((criteria.authority, "Authority"), (criteria.school, "School")):
+        if code is not None:
+            found = session.get(t.Organization, code)
+            if found is None or found.kind != kind:
+                raise BulkAwardError(f"{code} is not a known {kind.lower()}")
+    if criteria.school and criteria.authority:
+        if session.get(t.Organization, criteria.school).authority_code != criteria.authority:
+            raise BulkAwardError(f"school {criteria.school} is not in authority {criteria.authority}")
+    types = criteria.credential_types or tuple(sorted((c for c in order.types if order.in_order(c)),
+                                                      key=order.rank))
+    return Criteria(criteria.authority, criteria.school, types)
+
+
+def search(session_factory: sessionmaker[Session], criteria: Criteria, *, out_dir: Path | None = None,
+           now: datetime, progress: Callable[[int], None] | None = None) -> SearchResult:
+    """Select the students (read only) and optionally write the Pre-Processing CSV."""
+    with session_factory() as session:
+        criteria = check_criteria(session, criteria)
+        order = _order(session)
+        types = frozenset(criteria.credential_types)
+        asns = store.candidates(session, criteria)
+        selected: list[Selected] = []
+        for start in range(0, len(asns), LOAD_CHUNK):
+            chunk = asns[start:start + LOAD_CHUNK]
+            records = load_student_records(session, chunk, lock=False)
+            selected += [s for s in (select(records[a], order, types) for a in chunk if a in records) if s]
+            if progress:
+                progress(len(chunk))
+        rows = _rows(session, selected, order)
+    result = SearchResult(criteria, selected, rows)
+    if out_dir is not None:
+        result.pre_processing_csv = reports.write(
+            out_dir / reports.file_name(now, "Pre-Processing"), reports.PRE_PROCESSING_COLUMNS,
+            (rows[s.asn].cells() for s in selected))
+    return result
+
+
+def _rows(session: Session, selected: list[Selected], order: AwardingOrder) -> dict[str, reports.Row]:
+    found = store.profiles(session, (s.asn for s in selected))
+    rows = {}
+    for s in selected:
+        p = found[s.asn]
+        rows[s.asn] = reports.Row(s.asn, p.last_name, p.first_name, p.middle_name,
+                                  p.placement.authority_code, p.placement.authority_name,
+                                  p.placement.school_code, p.placement.school_name, s.credential_type,
+                                  order.description(s.credential_type), s.requirement_set,
+                                  s.expected_school_year)
+    return rows
+
+
+def start_run(session_factory: sessionmaker[Session], criteria: Criteria, delivery: str, *,
+              now: datetime, out_dir: Path) -> tuple[int, SearchResult]:
+    """Select the students again (the data may have moved since the search) and record the run."""
+    if delivery not in DELIVERY_METHODS:
+        raise BulkAwardError(f"delivery method must be one of {', '.join(DELIVERY_METHODS)}")
+    result = search(session_factory, criteria, out_dir=out_dir, now=now)
+    with UnitOfWork(session_factory) as uow:
+        run_id = store.create_run(uow.session, result.criteria, DELIVERY_METHODS[delivery],
+                                  result.selected, now)
+        uow.commit()
+    return run_id, result
+
+
+def resume_run(session_factory: sessionmaker[Session], run_id: int, *, clock: Callable[[], datetime],
+               out_dir: Path, progress: Callable[[int], None] | None = None) -> RunSummary:
+    """Award and order every student of the run not yet done; write the post-processing CSVs."""
+    with session_factory() as session:
+        details = store.run_details(session, run_id)
+    if details is None:
+        raise BulkAwardError(f"there is no bulk run {run_id}")
+    criteria, delivery_method, _ = details
+    while _award_chunk(session_factory, run_id, clock(), progress):
+        pass
+    while _order_chunk(session_factory, run_id, clock(), delivery_method):
+        pass
+    with UnitOfWork(session_factory) as uow:
+        store.finish_run(uow.session, run_id, clock())
+        uow.commit()
+    return write_reports(session_factory, run_id, out_dir=out_dir, now=clock())
+
+
+def _award_chunk(session_factory, run_id: int, now: datetime, progress) -> bool:
+    with UnitOfWork(session_factory) as uow:
+        pending = store.students_in_state(uow.session, run_id, store.SELECTED, CHUNK)
+        if not pending:
+            return False
+        outcomes = award_in(uow.session, STUDENT_RECORDS, [s.asn for s in pending], now=now,
+                            lock=uow.is_postgresql)
+        store.set_states(uow.session, run_id, [
+            {"position": s.position, "state": store.AWARDED, "credential_number": o.credential_number}
+            if o.awarded else
+            {"position": s.position, "state": store.AWARD_FAILED,
+             "rejections": json.dumps([[r.rule_id, r.message] for r in o.rejections])}
+            for s, o in zip(pending, outcomes)])
+        uow.commit()
+    _order_chunk_for(session_factory, run_id, now, [s.position for s in pending])
+    if progress:
+        progress(len(pending))
+    return True
+
+
+def _order_chunk(session_factory, run_id: int, now: datetime, delivery_method: str) -> bool:
+    """Orders for students awarded but not yet ordered (after an interruption)."""
+    with session_factory() as session:
+        pending = store.students_in_state(session, run_id, store.AWARDED, CHUNK)
+    if not pending:
+        return False
+    _order_chunk_for(session_factory, run_id, now, [s.position for s in pending], delivery_method)
+    return True
+
+
+def _order_chunk_for(session_factory, run_id: int, now: datetime, positions: list[int],
+                     delivery_method: str | None = None) -> None:
+    with UnitOfWork(session_factory) as uow:
+        session = uow.session
+        if delivery_method is None:
+            delivery_method = store.run_details(session, run_id)[1]
+        awarded = [s for s in store.all_students_at(session, run_id, positions) if s.state == store.AWARDED]
+        if not awarded:
+            return
+        credentials = store.credentials(session, (s.credential_number for s in awarded))
+        addresses = store.current_addresses(session, (s.asn for s in awarded), now.date())
+        codes = load_code_tables(session)
+        orders = [credential_order(credentials[s.credential_number], addresses.get(s.asn),
+                                   delivery_method, codes, now) for s in awarded]
+        outcomes = construct_orders_in(session, STUDENT_RECORDS, orders, now=now, lock=uow.is_postgresql)
+        store.set_states(session, run_id, [
+            {"position": s.position, "state": store.ORDERED, "credential_number": s.credential_number,
+             "document_order_id": o.order_id} if o.saved else
+            {"position": s.position, "state": store.ORDER_FAILED, "credential_number": s.credential_number,
+             "rejections": json.dumps([[r.rule_id, r.message] for r in o.rejections])}
+            for s, o in zip(awarded, outcomes)])
+        uow.commit()
+
+
+def credential_order(credential, address: store.Address | None, delivery_method: str, codes,
+                     now: datetime) -> DocumentOrder:
+    """PASI's credential-order defaults (reference §3.3): one item, to the student, one copy,
+    nothing collected, Ordered, the credential type's document type, the current mailing
+    address or none."""
+    document_type = codes.attribute("CredentialType", credential.credential_type, "DocumentType",
+                                    credential.credential_type)
+    name = " ".join(part for part in (credential.awarded_first_name, credential.awarded_middle_name,
+                                      credential.awarded_last_name) if part)
+    item = OrderItem(
+        asn=credential.asn, document_type=document_type, delivery_method=delivery_method,
+        document_language="EN", number_of_copies=1, amount_collected=Decimal(0),
+        recipient_is_student=True, process_expectation="Standard",
+        credential_number=credential.credential_number, recipient_name=name,
+        address_lines=address.lines if address else (), city=address.city if address else None,
+        province_state=address.province_state if address else None,
+        postal_code=address.postal_code if address else None,
+        country=address.country if address else None)
+    return DocumentOrder(order_id=0, version=0, billing_information_id=0,
+                         order_received_method="NotApplicable", order_status=ORDERED, is_deleted=False,
+                         items=(item,), requestor_name="Alberta Education", order_placed_utc=now)
+
+
+def write_reports(session_factory: sessionmaker[Session], run_id: int, *, out_dir: Path,
+                  now: datetime) -> RunSummary:
+    """The Post-Processing Successful and Un-successful CSVs of a run, from its stored states."""
+    with session_factory() as session:
+        from persistence import models as t
+        run = session.get(t.BulkAwardRun, run_id)
+        criteria, delivery_method, _ = store.run_details(session, run_id)
+        students = store.all_students(session, run_id)
+        order = _order(session)
+        profiles = store.profiles(session, (s.asn for s in students))
+        credentials = store.credentials(session, (s.credential_number for s in students if s.credential_number))
+    summary = RunSummary(run_id, len(students))
+    successful, unsuccessful = [], []
+    for s in students:
+        p = profiles.get(s.asn)
+        credential = credentials.get(s.credential_number or "")
+        row = reports.Row(s.asn, p.last_name if p else "", p.first_name if p else None,
+                          p.middle_name if p else None,
+                          p.placement.authority_code if p else None, p.placement.authority_name if p else None,
+                          p.placement.school_code if p else None, p.placement.school_name if p else None,
+                          s.credential_type, order.description(s.credential_type),
+                          credential.requirement_set if credential else None,
+                          credential.school_year if credential else None).cells()
+        rejections = json.loads(s.rejections) if s.rejections else []
+        if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
+            ordered = s.state == store.ORDERED
+            summary.awarded_and_ordered += ordered
+            summary.awarded_not_ordered += not ordered
+            successful.append(row + reports.credential_cells(
+                credential.credential_number, credential.awarded_on_date, credential.school_year) + [
+                str(s.document_order_id or ""), "1" if ordered else "", delivery_method if ordered else "",
+                "English" if ordered else "", "Ordered" if ordered else "",
+                "Awarded and ordered" if ordered else "Awarded, not ordered"]
+                + (reports.rules_cells(rejections) if rejections else ["", ""]))
+        elif s.state == store.AWARD_FAILED:
+            summary.not_awarded += 1
+            unsuccessful.append(row + ["Award"] + reports.rules_cells(rejections))
+        else:
+            unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
+    started = run.started_utc
+    summary.files = [
+        reports.write(out_dir / reports.file_name(started, "Successful"), reports.SUCCESSFUL_COLUMNS, successful),
+        reports.write(out_dir / reports.file_name(started, "Un-successful"), reports.UNSUCCESSFUL_COLUMNS,
+                      unsuccessful)]
+    return summary

@@ -1,0 +1,236 @@
+"""Property: any schema-valid SubmitDiplomaExamMark request gets per-record answers
+or a Client fault, never a Server fault and never an HTML page.
+
+Hypothesis builds requests from the committed XSD's types: fixture or random
+GUIDs (any letter case), fixture ASNs or random digit strings (and now and
+then any text of up to 20 characters, which the schema allows), exam mark
+statuses from a small alphabet of valid and invalid codes, printable mark
+values, mark formats, maximum marks (zero included), Latin-1 form ids,
+contact names in any script, every lexical spelling of booleans and longs
+the XSD accepts, 0-3 component marks on fixture or random sittings, and
+organization codes matching the XSD pattern (or none).  Each request is
+checked against the committed XSD before it is sent, so the generator
+cannot drift from the contract; it is then posted as raw XML to the live
+test server (fixture province, frozen clock).
+"""
+from __future__ import annotations
+
+import string
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from tests.support import province as p
+from tests.support.soap import (
+    COMMON_NS, SERVICE_NS, SOAP_ENV, committed_schema, validate_response_envelope)
+
+SCHEMA = committed_schema()
+_P = f"{{{SERVICE_NS}}}"
+_C = f"{{{COMMON_NS}}}"
+_ENV = f"{{{SOAP_ENV}}}"
+
+# --- field values ---------------------------------------------------------------------------
+FIXTURE_ASNS = [p.S1, p.S2, p.S3, p.SECONDARY, p.DEACTIVATED, p.FORMER, p.S7, p.REWRITER, p.COUPON,
+                p.CAPACITY_1, p.CAPACITY_2, p.BUSY, p.OTHER_PERSON, p.UNKNOWN]
+FIXTURE_EXAMS = [e["RefId"] for e in p.EXAMS]
+FIXTURE_SITTINGS = [p.sitting(e["RefId"], c["ComponentCode"], centre, kind)
+                    for e in p.EXAMS for c in e["Components"]
+                    for centre, kind in (("S.0001", ""), ("S.0002", ""), ("O.1", "special"),
+                                         ("S.0001", "deleted"))]
+FIXTURE_MARKS = [p.ref("mark:rewriter-prior"), p.ref("mark:coupon-prior")]
+FIXTURE_ORGANIZATIONS = ["O.1", "O.2", "A.0001", "A.0002", "S.0001", "S.0002", "S.0003", "s.0001",
+                         "o.1", "S.9999"]
+
+EXAM_MARK_STATUSES = ["RE", "RG", "NW", "WH", "IN", "IC", "FE", "PE", "SC", "SW",
+                      "re", "XX", "R", "RGX", "!", "~~~~~~~~~~~~~~~~~~~~"]
+COMPONENT_STATUSES = EXAM_MARK_STATUSES
+MARK_FORMATS = ["PCT", "NUM", "LTR", "PF", "pct", "XYZ", "%"]
+TRICKY_MARK_VALUES = ["0", "50", "100", "100.0", "101", "-1", "+5", "05", "1e3", "1E400", "NaN",
+                      "inf", "-0", "0x10", "1_0", "5.", ".5", "A", "B+", "a", "P", "F", "Pass",
+                      "9999999999", "0.0000001", "&<>\"'"]
+PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
+LATIN1_PRINTABLE = PRINTABLE_ASCII + "".join(chr(c) for c in range(0xA1, 0x100))
+
+# XML 1.0 characters that XSD's \S accepts: no whitespace, no controls, no surrogates,
+# no U+FFFE/U+FFFF.
+any_non_space_char = st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
+                                   exclude_characters="\ufffe\uffff")
+any_xml_char = st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff")
+
+
+def words(alphabet, max_len: int):
+    """Text matching ``X+( X+)*`` of at most ``max_len`` characters."""
+    chars = st.sampled_from(alphabet) if isinstance(alphabet, str) else alphabet
+    return st.lists(st.text(chars, min_size=1, max_size=12), min_size=1, max_size=6).map(
+        " ".join).map(lambda s: s[:max_len].rstrip(" ") or "x")
+
+
+def guids(fixtures: list[str]):
+    random_guid = st.uuids().map(str)
+    return st.one_of(st.sampled_from(fixtures), random_guid).flatmap(
+        lambda g: st.sampled_from([g, g.upper(), g.lower()]))
+
+
+asns = st.one_of(st.sampled_from(FIXTURE_ASNS),
+                 st.text(string.digits, min_size=1, max_size=20),
+                 st.text(any_xml_char, min_size=1, max_size=20))
+codes = st.one_of(st.sampled_from(EXAM_MARK_STATUSES), st.text(PRINTABLE_ASCII, min_size=1, max_size=20))
+mark_values = st.one_of(st.sampled_from(TRICKY_MARK_VALUES),
+                        st.integers(0, 100).map(str),
+                        st.text(PRINTABLE_ASCII, min_size=1, max_size=10))
+maximum_marks = st.one_of(st.sampled_from(["0", "0.0", "00", "100", "9999999999", "1.5"]),
+                          st.from_regex(r"[0-9]{1,5}(\.[0-9]{1,4})?", fullmatch=True))
+# Every lexical form the XSD accepts (whitespace is collapsed for booleans and longs).
+booleans = st.sampled_from(["true", "false", "1", "0", " true ", "\n0\t", "false "])
+versions = st.one_of(st.just(0), st.integers(0, 50), st.integers(0, 2**63 - 1)).flatmap(
+    lambda v: st.sampled_from([str(v), f"+{v}", f"00{v}", f" {v}\n"]))
+date_times = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2199, 12, 31)).flatmap(
+    lambda d: st.sampled_from([d.isoformat() + "Z", d.isoformat(), d.isoformat() + "+07:00",
+                               d.replace(microsecond=0).isoformat() + "-02:30"]))
+organizations = st.one_of(st.sampled_from(FIXTURE_ORGANIZATIONS),
+                          st.from_regex(r"[SAOsao]\.[0-9]{1,4}", fullmatch=True), st.none())
+
+
+@st.composite
+def components(draw):
+    component = {"ComponentMarkStatus": draw(st.one_of(st.sampled_from(COMPONENT_STATUSES), codes)),
+                 "ExamSittingRefId": draw(guids(FIXTURE_SITTINGS))}
+    optional = {"MarkValue": mark_values, "MarkFormat": st.sampled_from(MARK_FORMATS),
+                "MaximumMark": maximum_marks, "FormId": words(LATIN1_PRINTABLE, 50),
+                "SuppliedContactName": words(any_non_space_char, 100)}
+    for name, strategy in optional.items():
+        if draw(st.booleans()):
+            component[name] = draw(strategy)
+    return component
+
+
+@st.composite
+def exam_marks(draw):
+    record = {"RefId": draw(guids(FIXTURE_MARKS)), "StateProvinceId": draw(asns),
+              "ExamRefId": draw(guids(FIXTURE_EXAMS)),
+              "ExamMarkStatus": draw(st.one_of(st.sampled_from(EXAM_MARK_STATUSES), codes))}
+    if draw(st.booleans()):
+        record["MarkValue"] = draw(mark_values)
+    record["IsRescored"] = draw(booleans)
+    record["IsDeleted"] = draw(booleans)
+    record["PASICoreVersion"] = draw(versions)
+    record["ComponentMarks"] = draw(st.lists(components(), min_size=0, max_size=3))
+    if draw(st.booleans()):
+        record["EffectiveUtc"] = draw(date_times)
+    return record
+
+
+@st.composite
+def submit_requests(draw):
+    caller = {"ClientMessageID": f"prop-{uuid.uuid4().hex[:20]}", "SentUtcTime": draw(date_times),
+              "Software": {"Manufacturer": draw(words(LATIN1_PRINTABLE, 100)),
+                           "Product": draw(words(LATIN1_PRINTABLE, 100)),
+                           "Version": draw(words(LATIN1_PRINTABLE, 30)),
+                           "BuildNumber": draw(words(LATIN1_PRINTABLE, 30))},
+              "OrganizationCode": draw(organizations)}
+    if draw(st.booleans()):
+        caller["User"] = {name: draw(words(LATIN1_PRINTABLE, length))
+                          for name, length in (("Name", 100), ("LocalID", 50), ("IPAddress", 50))
+                          if draw(st.booleans())}
+    return caller, draw(st.lists(exam_marks(), min_size=1, max_size=4))
+
+
+# --- building and reading the XML ------------------------------------------------------------
+RECORD_FIELDS = ("RefId", "StateProvinceId", "ExamRefId", "ExamMarkStatus", "MarkValue",
+                 "IsRescored", "IsDeleted", "PASICoreVersion", "ComponentMarks", "EffectiveUtc")
+COMPONENT_FIELDS = ("ComponentMarkStatus", "ExamSittingRefId", "MarkValue", "MarkFormat",
+                    "MaximumMark", "FormId", "SuppliedContactName")
+
+
+def _add(parent, tag: str, value: str) -> None:
+    etree.SubElement(parent, tag).text = value
+
+
+def build_envelope(caller: dict, records: list[dict]) -> bytes:
+    root = etree.Element(_ENV + "Envelope", nsmap={"soapenv": SOAP_ENV, "p": SERVICE_NS, "c": COMMON_NS})
+    operation = etree.SubElement(etree.SubElement(root, _ENV + "Body"), _P + "SubmitDiplomaExamMark")
+    request = etree.SubElement(operation, _P + "request")
+    info = etree.SubElement(request, _P + "CallerInfo")
+    _add(info, _C + "ClientMessageID", caller["ClientMessageID"])
+    _add(info, _C + "SentUtcTime", caller["SentUtcTime"])
+    software = etree.SubElement(info, _C + "Software")
+    for name in ("Manufacturer", "Product", "Version", "BuildNumber"):
+        _add(software, _C + name, caller["Software"][name])
+    if caller["OrganizationCode"] is not None:
+        _add(info, _C + "OrganizationCode", caller["OrganizationCode"])
+    if "User" in caller:
+        user = etree.SubElement(info, _C + "User")
+        for name in ("Name", "LocalID", "IPAddress"):
+            if name in caller["User"]:
+                _add(user, _C + name, caller["User"][name])
+    marks = etree.SubElement(request, _P + "ExamMarks")
+    for record in records:
+        mark = etree.SubElement(marks, _P + "ExamMarkInfo")
+        for name in RECORD_FIELDS:
+            if name == "ComponentMarks":
+                parts = etree.SubElement(mark, _P + name)
+                for component in record[name]:
+                    part = etree.SubElement(parts, _P + "ComponentMarkInfo")
+                    for key in COMPONENT_FIELDS:
+                        if key in component:
+                            _add(part, _P + key, component[key])
+            elif name in record:
+                _add(mark, _P + name, record[name])
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def assert_schema_valid_request(payload: bytes) -> None:
+    body = etree.fromstring(payload).find(_ENV + "Body")
+    assert SCHEMA.validate(body[0]), f"the generator made an invalid request: {SCHEMA.error_log}"
+
+
+# --- the property -----------------------------------------------------------------------------
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(request=submit_requests())
+def test_a_schema_valid_request_gets_per_record_answers_or_a_client_fault(live_server, db, request):
+    caller, records = request
+    payload = build_envelope(caller, records)
+    assert_schema_valid_request(payload)
+
+    response = requests.post(live_server.service_url, data=payload,
+                             headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=60)
+    content_type = response.headers.get("Content-Type", "")
+    assert content_type.startswith("text/xml"), (response.status_code, content_type, response.text[:300])
+    assert b"<html" not in response.content[:500].lower(), response.text[:300]
+    envelope = etree.fromstring(response.content)
+    validate_response_envelope(envelope, SCHEMA)
+    answer = envelope.find(_ENV + "Body")[0]
+
+    if answer.tag == _ENV + "Fault":
+        fault_code = answer.findtext("faultcode").split(":", 1)[-1]
+        detail = answer.find("detail")[0]
+        rule = int(detail.findtext(_C + "RuleId"))
+        assert response.status_code == 500
+        assert fault_code.startswith("Client"), (fault_code, rule, detail.findtext(_C + "Message"))
+        # The request matches the committed XSD, so only who is calling can refuse it.
+        assert rule in (1007, 1008, 5001), (fault_code, rule, detail.findtext(_C + "Message"),
+                                             [e.findtext(_C + "Text") for e in detail.iter(_C + "FaultError")])
+        return
+
+    assert response.status_code == 200
+    assert answer.tag == _P + "SubmitDiplomaExamMarkResponse"
+    result = answer.find(_P + "SubmitDiplomaExamMarkResult")
+    assert result.findtext(_C + "MessageID")
+    items = result.find(_C + "SubmitResponses").findall(_C + "SubmitResponse")
+    assert [i.findtext(_C + "Id").lower() for i in items] == [r["RefId"].lower() for r in records]
+    for item in items:
+        version = int(item.findtext(_C + "PASICoreVersion"))
+        rejections = item.find(_C + "Rejections").findall(_C + "Rejection")
+        if rejections:
+            assert version == 0
+            for rejection in rejections:
+                assert int(rejection.findtext(_C + "RuleId")) > 0
+                assert rejection.findtext(_C + "Message")
+        else:
+            assert version > 0
