@@ -134,3 +134,36 @@ class Pasi:
 @pytest.fixture
 def pasi(zeep_client, db):
     return Pasi(zeep_client, db)
+
+
+@pytest.fixture(scope="session")
+def system_client(live_server, response_validator):
+    """zeep built from the PASISystem WSDL (responses checked against the committed XSD)."""
+    from tests.support.soap import SystemResponseValidator
+    return zeep.Client(f"{live_server.base_url}/PASISystem?wsdl", plugins=[SystemResponseValidator()],
+                       transport=Transport(timeout=120, operation_timeout=300))
+
+
+class PasiSystem:
+    """A Ministry system calling the PASISystem endpoint."""
+
+    def __init__(self, client: zeep.Client, engine):
+        self.client = client
+        self.engine = engine
+
+    def award(self, asns: list[str], organization: str = "O.1", message_id: str | None = None):
+        return self.client.service.SubmitCredentialAwardingMultiple(request={
+            "CallerInfo": caller_info(organization, message_id),
+            "StateProvinceIds": {"StateProvinceId": asns}})
+
+    def awards(self, asns: list[str], organization: str = "O.1"):
+        return list(self.award(asns, organization).SubmitCredentialResponses.SubmitCredentialResponse)
+
+    def order(self, organization: str = "O.1", message_id: str | None = None, **fields):
+        return self.client.service.ConstructDocumentOrder(request={
+            "CallerInfo": caller_info(organization, message_id), **fields})
+
+
+@pytest.fixture
+def pasi_system(system_client, db):
+    return PasiSystem(system_client, db)

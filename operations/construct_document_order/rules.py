@@ -7,7 +7,7 @@ the Credential Processing Agent holds them later (reference §3.3).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Mapping
 
 from pasi_core.domain.code_tables import CodeTables
@@ -77,14 +77,14 @@ def rule_60112_payment_pending_changes(check: OrderCheck) -> Iterator[Violation]
     stored = check.stored
     if stored is None or stored.order.order_status != PAYMENT_PENDING:
         return
-    before, after = stored.order, check.order
-    fixed = lambda o: (o.billing_information_id, o.order_received_method, o.is_deleted,
-                       o.requestor_name, o.education_account_identifier,
-                       o.education_account_organization, o.payment_method,
-                       sorted((i.item_number or 0, i.asn, i.document_type, i.delivery_method,
-                               i.document_language, i.number_of_copies, i.credential_number,
-                               i.recipient_name, i.address_lines) for i in o.items))
-    if fixed(before) != fixed(after):
+    def fixed(order: DocumentOrder):
+        """Everything but the order status, payment transaction, placed date and amounts."""
+        return (replace(order, order_status="", payment_transaction_id=None, order_placed_utc=None,
+                        version=0, items=()),
+                sorted((replace(i, amount_collected=0, item_number=i.item_number or 0) for i in order.items),
+                       key=lambda i: (i.item_number, i.asn)))
+
+    if fixed(stored.order) != fixed(check.order):
         yield Violation(60112, {})
 
 

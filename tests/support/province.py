@@ -159,8 +159,12 @@ def document() -> dict:
         "RefId": ref(name), "StateProvinceId": asn, "ExamRefId": PRIOR_ELA, "ExamMarkStatus": "RG",
         "MarkValue": "48", "ComponentMarks": components_for(PRIOR_ELA, status="RG", MarkValue="48",
                                                             MarkFormat="PCT")}
+    credentials = credential_document()
     return {
         "FormatVersion": 1,
+        **credentials,
+        "Students": students + credentials["Students"],
+        "SchoolEnrolments": enrolments + credentials["SchoolEnrolments"],
         "CodeTables": codes,
         "Organizations": [
             {"OrganizationCode": "O.1", "Name": "Alberta Education"},
@@ -171,8 +175,6 @@ def document() -> dict:
             {"OrganizationCode": "S.0002", "Name": "Birch High School", "AuthorityCode": "A.0001"},
             {"OrganizationCode": "S.0003", "Name": "Cedar High School", "AuthorityCode": "A.0002"},
         ],
-        "Students": students,
-        "SchoolEnrolments": enrolments,
         "DiplomaExams": EXAMS,
         "ExamSittings": _sittings(),
         "WaivedFees": [{"RefId": ref("fee:coupon"), "StateProvinceId": COUPON, "CourseCode": "ELA30-1",
@@ -181,3 +183,96 @@ def document() -> dict:
         "DiplomaExamMarks": [prior_result(REWRITER, "mark:rewriter-prior"),
                              prior_result(COUPON, "mark:coupon-prior")],
     }
+
+
+# --- credentials ------------------------------------------------------------------------------
+AWARDING_ORDER = ["AHSD", "ADEX", "ADVD", "GHSD", "HSED", "CHSA", "IOPC", "COSC"]
+ALLOWED_AFTER = {"AHSD": [], "ADEX": [], "ADVD": [], "GHSD": [],
+                 "HSED": ["AHSD", "ADEX", "ADVD", "GHSD"], "CHSA": ["AHSD", "HSED"],
+                 "IOPC": ["AHSD", "ADEX", "ADVD", "HSED", "GHSD"], "COSC": ["AHSD", "HSED", "CHSA"]}
+"""Reference §4.2, transcribed independently of the code table, to test it row by row."""
+
+C_READY = "300000001"        # achieved AHSD, official marks with credits
+C_NOTHING = "300000002"      # no achievement
+C_HONORARY = "300000003"     # achieved HHSD and AHSD: 44011
+C_AWARDED = "300000004"      # achieved AHSD, already awarded AHSD: 44010
+C_BLOCKED = "300000005"      # awarded AHSD, achieved CHSA: 44012
+C_NO_MARKS = "300000006"     # achieved AHSD, no official mark with credits: 44008
+C_TOO_YOUNG = "300000007"    # born in school year 2008, marks in 2008: 44004
+C_DEACTIVATED = "300000008"
+C_SECONDARY = "300000009"    # secondary of C_READY
+C_SEVERAL = "300000010"      # achieved CHSA, HSED and AHSD: AHSD
+C_COSC = "300000011"         # COSC: year of the latest enrolment
+C_GED = "300000012"          # HSED by its GED route: year of the passing GED mark
+C_NO_ADDRESS = "300000013"   # achieved AHSD, no address
+AWARDED_NUMBER = "9000000019"  # C_AWARDED's AHSD (a valid check digit)
+BLOCKING_NUMBER = "9000000027"  # C_BLOCKED's AHSD
+
+
+def pair_asn(awarded: str, achieved: str) -> str:
+    """The student holding ``awarded`` who has achieved ``achieved``."""
+    return f"31{AWARDING_ORDER.index(awarded)}{AWARDING_ORDER.index(achieved)}00000"
+
+
+def _luhn(serial: str) -> str:
+    total = 0
+    for position, digit in enumerate(reversed(serial)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return serial + str((10 - total % 10) % 10)
+
+
+def credential_document() -> dict:
+    students, enrolments, marks, achievements, credentials, addresses = [], [], [], [], [], []
+
+    def student(asn, achieved=(), *, marks_year=2025, awarded=None, birth="2007-05-01", address=True,
+                **extra):
+        students.append({"StateProvinceId": asn, "LegalLastName": f"Graduate{asn[-3:]}",
+                         "LegalFirstName": "Casey", "LegalMiddleName": "Lee", "BirthDate": birth, **extra})
+        enrolments.append({"StateProvinceId": asn, "OrganizationCode": "S.0001", "SchoolYear": 2026})
+        for kind, requirement_set in achieved:
+            achievements.append({"StateProvinceId": asn, "CredentialType": kind,
+                                 "RequirementSet": requirement_set, "Status": "Achieved"})
+        if marks_year is not None:
+            for course, year in (("ELA30-1", marks_year), ("SOC30-1", marks_year - 1)):
+                marks.append({"StateProvinceId": asn, "CourseCode": course, "SchoolYear": year,
+                              "MarkValue": "71", "CreditsAwarded": 5})
+        if awarded:
+            number, kind = awarded
+            credentials.append({"CredentialNumber": number, "StateProvinceId": asn, "CredentialType": kind,
+                                "AwardedOnDate": "2025-07-20", "SchoolYear": 2025,
+                                "AwardedLastName": f"Graduate{asn[-3:]}"})
+        if address:
+            addresses.append({"StateProvinceId": asn, "AddressLines": ["10 Main Street"], "City": "Red Deer",
+                              "ProvinceState": "AB", "PostalCode": "T4N 1A1", "Country": "Canada",
+                              "EffectiveDate": "2020-01-01"})
+
+    student(C_READY, [("AHSD", "AHSD-2010")])
+    student(C_NOTHING)
+    student(C_HONORARY, [("HHSD", "HONORARY"), ("AHSD", "AHSD-2010")])
+    student(C_AWARDED, [("AHSD", "AHSD-2010")], awarded=(AWARDED_NUMBER, "AHSD"))
+    student(C_BLOCKED, [("AHSD", "AHSD-2010"), ("CHSA", "CHSA-2010")], awarded=(BLOCKING_NUMBER, "AHSD"))
+    student(C_NO_MARKS, [("AHSD", "AHSD-2010")], marks_year=None)
+    student(C_TOO_YOUNG, [("AHSD", "AHSD-2010")], marks_year=2008, birth="2007-10-01")
+    student(C_DEACTIVATED, [("AHSD", "AHSD-2010")], IsDeactivated=True)
+    student(C_SECONDARY, [("AHSD", "AHSD-2010")], PrimaryStateProvinceId=C_READY)
+    student(C_SEVERAL, [("CHSA", "CHSA-2010"), ("HSED", "HSED-ALT1"), ("AHSD", "AHSD-2010")])
+    student(C_COSC, [("COSC", "COSC")], marks_year=None)
+    enrolments.append({"StateProvinceId": C_COSC, "OrganizationCode": "S.0002", "SchoolYear": 2024})
+    student(C_GED, [("HSED", "HSED-ALT2")], marks_year=2025)
+    marks.append({"StateProvinceId": C_GED, "CourseCode": "GED", "SchoolYear": 2023, "MarkValue": "B",
+                  "IsGed": True})
+    marks.append({"StateProvinceId": C_GED, "CourseCode": "GED-RETRY", "SchoolYear": 2024,
+                  "MarkValue": "D", "IsGed": True})
+    student(C_NO_ADDRESS, [("AHSD", "AHSD-2010")], address=False)
+    serial = 900000100
+    for awarded in AWARDING_ORDER:
+        for achieved in AWARDING_ORDER:
+            if achieved == awarded:
+                continue
+            serial += 1
+            student(pair_asn(awarded, achieved), [(achieved, f"{achieved}-SET")],
+                    awarded=(_luhn(str(serial)), awarded))
+    return {"Students": students, "SchoolEnrolments": enrolments, "OfficialMarks": marks,
+            "CredentialAchievements": achievements, "StudentCredentials": credentials,
+            "StudentAddresses": addresses}

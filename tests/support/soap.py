@@ -36,6 +36,10 @@ def validate_response_envelope(envelope: etree._Element, schema: etree.XMLSchema
         raise AssertionError(f"response does not match the committed XSD: {schema.error_log}")
 
 
+def committed_system_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "pasi-system-2026.xsd")))
+
+
 class ResponseValidator(Plugin):
     def __init__(self):
         self.schema = committed_schema()
@@ -45,6 +49,12 @@ class ResponseValidator(Plugin):
         validate_response_envelope(envelope, self.schema)
         self.validated += 1
         return envelope, http_headers
+
+
+class SystemResponseValidator(ResponseValidator):
+    def __init__(self):
+        self.schema = committed_system_schema()
+        self.validated = 0
 
 
 def caller_info(organization: str = "S.0001", message_id: str | None = None) -> dict:
