@@ -121,3 +121,28 @@ def test_the_same_message_sent_twice_at_once_is_applied_once(db, gunicorn_two_wo
         assert all(o.accepted for o in outcomes(answers[0]))
         for record in records:
             assert store.count(db, t.TranscriptTrigger, source_ref_id=record["RefId"]) == 1
+
+
+def test_concurrent_awards_of_one_student_award_once(db, gunicorn_two_workers):
+    clients = [zeep.Client(f"{gunicorn_two_workers}/PASISystem?wsdl") for _ in range(4)]
+    answers = [None] * len(clients)
+    barrier = threading.Barrier(len(clients))
+
+    def award(index: int) -> None:
+        barrier.wait()
+        answers[index] = clients[index].service.SubmitCredentialAwardingMultiple(request={
+            "CallerInfo": caller_info("O.1"), "StateProvinceIds": {"StateProvinceId": [p.C_READY, p.C_GED]}})
+
+    threads = [threading.Thread(target=award, args=(i,)) for i in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    results = [r for answer in answers for r in answer.SubmitCredentialResponses.SubmitCredentialResponse]
+    for asn in (p.C_READY, p.C_GED):
+        mine = [r for r in results if r.StateProvinceId == asn]
+        winners = [r for r in mine if r.CredentialNumber != "0"]
+        assert len(winners) == 1, [(r.CredentialNumber, r.Rejections) for r in mine]
+        assert all(r.Rejections.Rejection[0].RuleId == 44010 for r in mine if r.CredentialNumber == "0")
+        assert store.count(db, t.StudentCredential, asn=asn) == 1

@@ -42,6 +42,7 @@ FIXTURE_SITTINGS = [p.sitting(e["RefId"], c["ComponentCode"], centre, kind)
                     for centre, kind in (("S.0001", ""), ("S.0002", ""), ("O.1", "special"),
                                          ("S.0001", "deleted"))]
 FIXTURE_MARKS = [p.ref("mark:rewriter-prior"), p.ref("mark:coupon-prior")]
+REUSED_MESSAGE_IDS = ["prop-reused-1", "prop-reused-2"]
 FIXTURE_ORGANIZATIONS = ["O.1", "O.2", "A.0001", "A.0002", "S.0001", "S.0002", "S.0003", "s.0001",
                          "o.1", "S.9999"]
 
@@ -170,7 +171,11 @@ def plausible_exam_marks(draw):
 
 @st.composite
 def submit_requests(draw):
-    caller = {"ClientMessageID": f"prop-{uuid.uuid4().hex[:20]}", "SentUtcTime": draw(date_times),
+    # Now and then a ClientMessageID used before: the stored answer is replayed (same
+    # payload) or the request is refused with rule 99010 (another payload).
+    message_id = draw(st.sampled_from(REUSED_MESSAGE_IDS)) if draw(st.integers(0, 7)) == 0 else None
+    caller = {"ClientMessageID": message_id or f"prop-{uuid.uuid4().hex[:20]}",
+              "SentUtcTime": draw(date_times),
               "Software": {"Manufacturer": draw(words(LATIN1_PRINTABLE, 100)),
                            "Product": draw(words(LATIN1_PRINTABLE, 100)),
                            "Version": draw(words(LATIN1_PRINTABLE, 30)),
@@ -183,6 +188,15 @@ def submit_requests(draw):
     records = draw(st.lists(st.one_of(exam_marks(), plausible_exam_marks()), min_size=1, max_size=4))
     if draw(st.integers(0, 2)) == 0:
         caller["OrganizationCode"] = "O.1"  # the Ministry may post results
+    if draw(st.integers(0, 4)) == 0:
+        # The same record twice in one batch (RefIds compare case-insensitively), perhaps changed.
+        again = dict(draw(st.sampled_from(records)))
+        again["RefId"] = again["RefId"].swapcase()
+        if draw(st.booleans()):
+            wild = draw(exam_marks())
+            name = draw(st.sampled_from([n for n in wild if n != "RefId"]))
+            again[name] = wild[name]
+        records.append(again)
     return caller, records
 
 
@@ -260,8 +274,9 @@ def test_a_schema_valid_request_gets_per_record_answers_or_a_client_fault(live_s
         rule = int(detail.findtext(_C + "RuleId"))
         assert response.status_code == 500
         assert fault_code.startswith("Client"), (fault_code, rule, detail.findtext(_C + "Message"))
-        # The request matches the committed XSD, so only who is calling can refuse it.
-        assert rule in (1007, 1008, 5001), (fault_code, rule, detail.findtext(_C + "Message"),
+        # The request matches the committed XSD, so only who is calling (1007, 1008, 5001)
+        # or a reused ClientMessageID (99010) can refuse it.
+        assert rule in (1007, 1008, 5001, 99010), (fault_code, rule, detail.findtext(_C + "Message"),
                                              [e.findtext(_C + "Text") for e in detail.iter(_C + "FaultError")])
         return
 

@@ -13,6 +13,7 @@ on resume, or reported so.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -37,7 +38,8 @@ from .selection import Criteria, Selected, select
 STUDENT_RECORDS = Caller("O.1", frozenset({PASI_SYSTEM_USER, MINISTRY_CLIENT_USER}),
                          client_name="Student Records bulk award and order")
 DELIVERY_METHODS = {"automated": "AutomatedPlusCardboard", "manual": "ManualMail"}
-CHUNK = 500
+CHUNK = int(os.environ.get("PASI_BULK_CHUNK_SIZE", "500"))
+"""Students awarded (then ordered) per transaction; smaller chunks lose less work to an interruption."""
 LOAD_CHUNK = 2000
 
 
