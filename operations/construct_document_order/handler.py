@@ -64,8 +64,12 @@ def construct_orders_in(session: Session, caller: Caller, orders: Sequence[Docum
     outcomes: list[OrderOutcome | None] = []
     ordered_now: dict[str, int] = {}
     for index, order in enumerate(orders):
-        seen = {number: replace(facts, already_ordered_in=ordered_now.get(number, facts.already_ordered_in))
-                for number, facts in credentials.items()}
+        # This order's credentials, counting orders accepted earlier in the batch (44017).
+        seen = {item.credential_number: replace(credentials[item.credential_number],
+                                                already_ordered_in=ordered_now.get(
+                                                    item.credential_number,
+                                                    credentials[item.credential_number].already_ordered_in))
+                for item in order.items if item.credential_number in credentials}
         violations = check_order(OrderCheck(order, stored_orders.get(order.order_id), students, seen,
                                             organizations, codes))
         if violations:
