@@ -13,7 +13,7 @@ from typing import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from pasi_core.caller import Caller
-from pasi_core.rule_catalogue import render
+from pasi_core.rejections import Rejection, reject
 from persistence import document_order_repository as repository
 from persistence.exam_mark_repository import load_code_tables
 from persistence.replay import Idempotency, Replayed, run_once
@@ -21,13 +21,6 @@ from persistence.versions import allocate_versions
 
 from .model import DocumentOrder
 from .rules import OrderCheck, check_order
-
-
-@dataclass(frozen=True)
-class Rejection:
-    rule_id: int
-    message: str
-    path: str | None
 
 
 @dataclass(frozen=True)
@@ -74,8 +67,7 @@ def construct_orders_in(session: Session, caller: Caller, orders: Sequence[Docum
                                             organizations, codes))
         if violations:
             outcomes.append(OrderOutcome(order.order_id if order.order_id in stored_orders else 0, 0,
-                                         tuple(Rejection(v.rule_id, render(v.rule_id, v.params), v.path)
-                                               for v in violations)))
+                                         tuple(reject(v.rule_id, v.params, v.path) for v in violations)))
             continue
         for item in order.items:
             if item.credential_number:

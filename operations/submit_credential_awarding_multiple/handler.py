@@ -14,7 +14,7 @@ from typing import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from pasi_core.caller import Caller
-from pasi_core.rule_catalogue import render
+from pasi_core.rejections import Rejection, reject
 from persistence import credential_numbers
 from persistence import credential_repository as repository
 from persistence.exam_mark_repository import load_code_tables
@@ -23,12 +23,6 @@ from persistence.versions import allocate_versions
 
 from .model import AwardingOrder, Award
 from .rules import Decision, Violation, decide
-
-
-@dataclass(frozen=True)
-class Rejection:
-    rule_id: int
-    message: str
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ def award_in(session: Session, caller: Caller, asns: Sequence[str], *, now: date
     for asn, decision in decisions:
         if decision.award is None:
             outcomes.append(AwardOutcome(asn, decision.credential_type, "0", 0, tuple(
-                Rejection(v.rule_id, render(v.rule_id, v.params)) for v in decision.violations)))
+                reject(v.rule_id, v.params) for v in decision.violations)))
             continue
         number, version = next(numbers), next(versions)
         written.append((decision.award, number, version))

@@ -22,7 +22,7 @@ from typing import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from pasi_core.caller import Caller
-from pasi_core.rule_catalogue import render
+from pasi_core.rejections import Rejection, reject
 from persistence import exam_mark_repository as repository
 from persistence.replay import Idempotency, Replayed, run_once
 from persistence.unit_of_work import UnitOfWork
@@ -32,13 +32,6 @@ from .changes import PlannedChange, plan_change, record_in_book
 from .model import Limits, SubmittedExamMark
 from .rules import MarkCheck, Violation, check_record
 
-
-
-@dataclass(frozen=True)
-class Rejection:
-    rule_id: int
-    message: str
-    path: str | None
 
 
 @dataclass(frozen=True)
@@ -97,6 +90,4 @@ def _run_batch(uow: UnitOfWork, caller: Caller, records: Sequence[SubmittedExamM
 
 
 def _rejection(violation: Violation) -> Rejection:
-    return Rejection(violation.rule_id,
-                     render(violation.rule_id, violation.params, template=violation.template),
-                     violation.path)
+    return reject(violation.rule_id, violation.params, violation.path, violation.template)
