@@ -1,7 +1,8 @@
 """Load generator: N clients in a closed loop sending SubmitDiplomaExamMark to a running server.
 
     pasi-core serve --dev-auth --workers 2          # in another shell, on PASI_DATABASE_URL
-    python benchmarks/load.py http://127.0.0.1:8000 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
+    python benchmarks/load.py http://127.0.0.1:8000 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
         --clients 4 --seconds 20 --records-per-request 10
 
 First it loads reference data of its own into the server's database (students enrolled at a
@@ -143,6 +144,13 @@ def load_reference_data(database_url: str, organization: str, students: int, see
         "SchoolEnrolments": [{"StateProvinceId": a, "OrganizationCode": school, "SchoolYear": y}
                              for a in asns for y in (year - 1, year)],
         "DiplomaExams": [open_doc, written_doc], "ExamSittings": open_sittings + written_sittings})
+    if engine.dialect.name == "postgresql":
+        # Fresh planner statistics, as autovacuum would keep them (where it is off, a table
+        # loaded from empty keeps its empty-table estimates and plans degrade badly).
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            if connection.exec_driver_sql("SHOW autovacuum").scalar() != "on":
+                print("note: autovacuum is off on this server; statistics are as of this ANALYZE")
     engine.dispose()
     return Province(school, asns, f"{base - 1:09d}", open_exam, written_exam)
 
@@ -261,8 +269,8 @@ class Client:
                                          value), None, lambda v: self._remark(result, v, value))
         if registration is None:
             ref_id = str(uuid.uuid4())
-            return Planned(exam_mark_xml(ref_id, asn, exam, "RE", 0, "Gymnasium"), None,
-                           lambda v: self.registrations.__setitem__(asn, Registration(ref_id, v, "Gymnasium")))
+            return Planned(exam_mark_xml(ref_id, asn, exam, "RE", 0, "Gymnasium"), None, lambda v: (
+                self.registrations.__setitem__(asn, Registration(ref_id, v, "Gymnasium"))))
         if registration.deleted:  # restore
             return Planned(exam_mark_xml(registration.ref_id, asn, exam, "RE", registration.version,
                                          registration.room), None,

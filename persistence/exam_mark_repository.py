@@ -72,7 +72,9 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
     mark_refs = set(marks)
     return MarkBook(
         marks=marks.values(), exams=exams, sittings=sittings, students=students,
-        registrations_by_sitting=_count_registrations(session, incoming_sittings),
+        registrations_by_sitting=_count_registrations(
+            session, {ref for ref in incoming_sittings
+                      if ref in sittings and sittings[ref].student_capacity is not None}),
         rescore_requests=_load_rescore_requests(session, mark_refs),
         registration_requests=_load_registration_requests(
             session, {mark.registration_request_ref_id for mark in marks.values()

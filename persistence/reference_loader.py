@@ -123,7 +123,24 @@ def load_document(session_factory: sessionmaker[Session], document: dict) -> Loa
         loader.check_references()
         loader.write()
         uow.commit()
-        return loader.report
+    written = sum(loader.report.inserted.values()) + sum(loader.report.updated.values())
+    if written >= ANALYZE_AFTER_ROWS:
+        _refresh_statistics(session_factory)
+    return loader.report
+
+
+ANALYZE_AFTER_ROWS = 2000
+
+
+def _refresh_statistics(session_factory) -> None:
+    """After a large load PostgreSQL's planner must see the new row counts: with
+    autovacuum off (or not yet run) it keeps empty-table statistics and picks nested
+    loops that turn milliseconds into seconds."""
+    engine = session_factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 def utc(value: str | None) -> datetime | None:

@@ -102,8 +102,9 @@ def test_load_of_a_good_file_reports_what_it_inserted(cli):
 
     assert succeeded(result), explain(result)
     assert f"loaded {path}" in result.stdout
-    assert "Students: 13 inserted, 0 updated, 0 unchanged" in result.stdout
-    assert cli.count("student") == 13
+    students = len(province.document()["Students"])
+    assert f"Students: {students} inserted, 0 updated, 0 unchanged" in result.stdout
+    assert cli.count("student") == students
     assert cli.count("exam_mark") == 2
 
 
@@ -115,7 +116,7 @@ def test_load_of_the_same_file_again_reports_everything_unchanged(cli):
     second = cli("load", str(path))
 
     assert succeeded(second), explain(second)
-    assert "Students: 0 inserted, 0 updated, 13 unchanged" in second.stdout
+    assert f"Students: 0 inserted, 0 updated, {len(province.document()['Students'])} unchanged" in second.stdout
     assert " 0 unchanged" not in second.stdout, second.stdout
 
 
