@@ -261,10 +261,7 @@ _RULES: tuple[Rule, ...] = (
          "Invalid Alberta Student Number. The ASN provided ({StateProvinceId}) either does not exist "
          "or is not accessible. Retry, using the correct ASN.",
          _doc(9002)),
-    Rule(44000, "No Credential To Award",
-         "Credential was not awarded. The Student Number ({StateProvinceID}) does not have an "
-         "achieved credential to award.",
-         _BUSINESS + "submit_credential_awarding_multiple.html", message_is_ours=True),
+
     Rule(44004, "Unreasonable Awarded Credential School Year",
          "Unreasonable credential awarded school year. The school year, set to {Awarded School Year}, "
          "may not be on or before the year associated to the student's date of birth.",
@@ -293,6 +290,10 @@ _RULES: tuple[Rule, ...] = (
          "Invalid Alberta Student Number. The Alberta Student Number Provided ({SecondaryASN}) should "
          "not be used. Use {Primary ASN} instead.",
          _doc(44014)),
+    Rule(99021, "No Credential To Award",
+         "Credential was not awarded. The Student Number ({StateProvinceID}) does not have an "
+         "achieved credential to award.",
+         None, message_is_ours=True),
     Rule(99020, "ASN Repeated in Request",
          "Credential was not awarded. The Student Number ({StateProvinceId}) appears more than once in "
          "the request; a student is awarded at most one credential per request.",

@@ -76,9 +76,9 @@ def test_44011_a_credential_awarded_singly_only_blocks_the_bulk_award(pasi_syste
     assert rules(answer) == [44011] and credentials_of(pasi_system.engine, p.C_HONORARY) == []
 
 
-def test_44000_nothing_achieved(pasi_system):
+def test_99021_nothing_achieved(pasi_system):
     (answer,) = pasi_system.awards([p.C_NOTHING])
-    assert rules(answer) == [44000]
+    assert rules(answer) == [99021]
 
 
 def test_44010_already_awarded(pasi_system):

@@ -4,7 +4,7 @@ in the evaluation order reference §2.4 suggests:
 1. 9002 (the ASN exists), 2. 44013 and 44014 (deactivated or secondary ASN,
 assessed for Alberta Education too), 3. 44011 (an achieved credential that is
 only ever awarded singly blocks the run), 4. the choice by the Credential
-Awarding Order: 44000 (nothing to award), 44010 (already awarded), 44012
+Awarding Order: 99021 (ours: nothing to award), 44010 (already awarded), 44012
 (a higher-order or equivalent credential is awarded), 5. the awarded school
 year: 44008 (cannot be determined), 44004 (unreasonable).
 
@@ -65,10 +65,10 @@ def rule_44011_credential_awarded_singly_only(record: StudentRecord, order: Awar
 def choose_credential(record: StudentRecord, order: AwardingOrder) -> tuple[str | None, list[Violation]]:
     """The credential to award: the highest-order achieved one not yet awarded,
     unless an awarded credential blocks it (44012).  44010 when everything
-    achieved is already awarded; 44000 when nothing is achieved."""
+    achieved is already awarded; 99021 (ours) when nothing is achieved."""
     achieved = sorted((code for code in record.achieved if order.in_order(code)), key=order.rank)
     if not achieved:
-        return None, [Violation(44000, {"StateProvinceID": record.asn})]
+        return None, [Violation(99021, {"StateProvinceID": record.asn})]
     candidates = [code for code in achieved if code not in record.active_awards]
     if not candidates:
         highest = achieved[0]
