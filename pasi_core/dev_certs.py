@@ -42,10 +42,20 @@ def _write_key(key, path: Path) -> None:
 def _issue(subject: str, issuer_name: x509.Name, issuer_key, public_key, *, is_ca=False,
            server_names=(), client=False) -> x509.Certificate:
     now = datetime.now(timezone.utc)
+    # Key identifiers and key usage: Python 3.13's default TLS context verifies strictly
+    # (VERIFY_X509_STRICT) and refuses certificates without them.
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer_name)
                .public_key(public_key).serial_number(x509.random_serial_number())
                .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + VALIDITY)
-               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
+               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   issuer_key.public_key()), critical=False))
+    if not is_ca:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=True, key_cert_sign=False, crl_sign=False, content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=True,
+            encipher_only=False, decipher_only=False), critical=True)
     if is_ca:
         builder = builder.add_extension(x509.KeyUsage(
             digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
