@@ -92,13 +92,6 @@ class CertificateAuthenticator:
                       client_name=registered.client_name)
 
 
-class RejectAllAuthenticator:
-    """The default until client certificates exist: nobody is registered."""
-
-    def authenticate(self, transport: TransportFacts, organization_code: str | None) -> Caller:
-        raise reject(1001, CLIENT_AUTHENTICATION_FAULT)
-
-
 class DevelopmentAuthenticator:
     """Trusts the organization code a loopback client claims.  Development only."""
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Sequence, TypeVar
 
-from sqlalchemy import any_, bindparam
+from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 T = TypeVar("T")
@@ -43,6 +43,14 @@ def select_in(session, statement_for, values: Iterable) -> list:
         rows.extend(session.execute(statement_for(lambda column, chunk=chunk: column.in_(chunk))).all())
     return rows
 
+
+def lock_rows(session, column, values: Iterable) -> None:
+    """``SELECT … FOR UPDATE`` the rows whose ``column`` is in ``values``, in
+    ``column`` order: every writer takes its locks in the same order, so two
+    concurrent batches wait for each other instead of deadlocking.  (SQLite
+    ignores FOR UPDATE; its ``BEGIN IMMEDIATE`` already serializes writers.)"""
+    select_in(session, lambda match: select(column).where(match(column)).order_by(column)
+              .with_for_update(), values)
 
 
 def bulk_insert(session, table, rows: list[dict]) -> None:

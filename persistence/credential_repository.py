@@ -17,7 +17,7 @@ from operations.submit_credential_awarding_multiple.model import (
     ACHIEVED, Award, OfficialMark, StudentRecord)
 from pasi_core.domain.students import Student, is_well_formed_asn
 from persistence import models as t
-from persistence.bulk import bulk_insert, select_in
+from persistence.bulk import bulk_insert, lock_rows, select_in
 
 
 def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -> dict[str, StudentRecord]:
@@ -25,8 +25,7 @@ def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -
     if not asns:
         return {}
     if lock:
-        select_in(session, lambda match: select(t.Student.asn).where(match(t.Student.asn)).order_by(
-            t.Student.asn).with_for_update(), asns)
+        lock_rows(session, t.Student.asn, asns)
     students = {row.Student.asn: row.Student for row in select_in(
         session, lambda match: select(t.Student).where(match(t.Student.asn)), asns)}
     achieved: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

@@ -12,7 +12,7 @@ from operations.construct_document_order.model import (
     CANCELLED, CredentialFacts, DocumentOrder, OrderItem, StoredOrder)
 from pasi_core.domain.students import Student
 from persistence import models as t
-from persistence.bulk import bulk_insert, select_in
+from persistence.bulk import bulk_insert, lock_rows, select_in
 
 
 def load_orders(session: Session, order_ids: Iterable[int], *, lock: bool) -> dict[int, StoredOrder]:
@@ -61,8 +61,7 @@ def _item(row: t.DocumentOrderItem) -> OrderItem:
 def load_students(session: Session, asns: Iterable[str], *, lock: bool) -> dict[str, Student]:
     asns = set(asns)
     if lock:
-        select_in(session, lambda match: select(t.Student.asn).where(match(t.Student.asn)).order_by(
-            t.Student.asn).with_for_update(), asns)
+        lock_rows(session, t.Student.asn, asns)
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in select_in(
         session, lambda match: select(t.Student.asn, t.Student.primary_asn, t.Student.is_deactivated).where(
             match(t.Student.asn)), asns)}

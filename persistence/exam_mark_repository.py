@@ -9,7 +9,6 @@ sees the first's committed versions (rule 3004) and registrations (40540,
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime
 from typing import Iterable, Sequence
@@ -20,20 +19,11 @@ from sqlalchemy.orm import Session
 from operations.submit_diploma_exam_mark import model as m
 from operations.submit_diploma_exam_mark.book import Enrolments, MarkBook
 from operations.submit_diploma_exam_mark.changes import PlannedChange
-from pasi_core.domain.code_tables import CodeTables, CodeValue
 from pasi_core.domain.students import Student, is_well_formed_asn
 from pasi_core.errors import ConcurrentUpdateDetected
 from persistence import models as t
-from persistence.bulk import bulk_insert, select_in
-
-
-def load_code_tables(session: Session) -> CodeTables:
-    tables: dict[str, dict[str, CodeValue]] = defaultdict(dict)
-    for row in session.execute(select(t.CodeValueRow)).scalars():
-        tables[row.code_table][row.code] = CodeValue(
-            row.code_table, row.code, row.short_description, row.sequence,
-            json.loads(row.attributes or "{}"))
-    return CodeTables(dict(tables))
+from persistence.bulk import bulk_insert, lock_rows, select_in
+from persistence.code_tables import load_code_tables
 
 
 def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
@@ -47,8 +37,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
     person_asns = set(students)
     if lock:
         # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
-        select_in(session, lambda match: select(t.Student.asn).where(
-            match(t.Student.asn)).order_by(t.Student.asn).with_for_update(), person_asns)
+        lock_rows(session, t.Student.asn, person_asns)
 
     marks = _load_marks(session, person_asns, ref_ids)
     if any(mark.mark.asn not in person_asns for mark in marks.values()
@@ -63,9 +52,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
     sitting_ids = incoming_sittings | {
         c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
     if lock:
-        select_in(session, lambda match: select(t.ExamSitting.ref_id).where(
-            match(t.ExamSitting.ref_id)).order_by(t.ExamSitting.ref_id).with_for_update(),
-            incoming_sittings)
+        lock_rows(session, t.ExamSitting.ref_id, incoming_sittings)
     sittings = _load_sittings(session, sitting_ids)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
 

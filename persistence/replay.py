@@ -19,6 +19,7 @@ from typing import Callable, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from pasi_core.caller import Caller
 from pasi_core.errors import RequestRejected
 from pasi_core.rule_catalogue import render
 from persistence import models as t
@@ -80,6 +81,16 @@ class Idempotency:
     message_id: str
     render: Callable[[object], bytes]
     """Turns the operation's result into the response body the client receives."""
+
+    @classmethod
+    def for_request(cls, caller: Caller, client_message_id: str, operation: str, payload: object, *,
+                    message_id: str, render: Callable[[object], bytes]) -> Idempotency:
+        """The key of one request: the caller's ClientMessageID, with a hash of
+        what it asks (operation, organization and payload) to tell a
+        resubmission from a reuse of the ID for another request."""
+        return cls(ReplayKey(caller.client_name, client_message_id, operation,
+                             payload_hash(operation, caller.organization_code, payload)),
+                   message_id=message_id, render=render)
 
 
 @dataclass(frozen=True)

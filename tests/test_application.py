@@ -12,7 +12,7 @@ from zeep.exceptions import Fault
 
 from pasi_core.application import create_wsgi_app
 from pasi_core.authentication import (
-    DevelopmentAuthenticator, RejectAllAuthenticator, TransportFacts, authorize_operation)
+    DevelopmentAuthenticator, TransportFacts, authorize_operation)
 from pasi_core.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
 from pasi_core.config import Settings
 from pasi_core.errors import ConfigurationError, RequestRejected
@@ -80,9 +80,6 @@ def test_the_development_authenticator_grants_roles_by_organization_kind():
     with pytest.raises(RequestRejected) as invalid:
         authenticator.authenticate(loopback, "X.12")
     assert invalid.value.rule_id == 1008
-    with pytest.raises(RequestRejected) as rejected:
-        RejectAllAuthenticator().authenticate(loopback, "O.1")
-    assert rejected.value.rule_id == 1001
 
 
 def test_an_operation_needs_its_role():

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from persistence import models as t
 from tests.support import province as p
-from tests.support import store
 
 ADDRESS = {"AddressLines": {"AddressLine": ["10 Main Street"]}, "CityName": "Red Deer",
            "StateProvinceCode": "AB", "PostalCode": "T4N 1A1", "CountryName": "Canada"}

@@ -42,7 +42,8 @@ from pasi_core.domain.school_years import school_year_of
 from persistence import models as t
 from tests.support import store
 from tests.support.soap import (
-    COMMON_NS, SERVICE_NS, SOAP_ENV, Outcome, committed_schema, validate_response_envelope)
+    COMMON_NS, SERVICE_NS, SOAP_ENV, Outcome, committed_schema, exam_marks_envelope,
+    validate_response_envelope)
 from tests.test_concurrency import _free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -328,45 +329,12 @@ def result(asn: str, exam: Exam, value: str, *, ref_id: str | None = None, versi
 
 
 # --- raw SOAP ---------------------------------------------------------------------------------
-RECORD_FIELDS = ("RefId", "StateProvinceId", "ExamRefId", "ExamMarkStatus", "MarkValue",
-                 "IsRescored", "IsDeleted", "PASICoreVersion", "ComponentMarks", "EffectiveUtc")
-COMPONENT_FIELDS = ("ComponentMarkStatus", "ExamSittingRefId", "MarkValue", "MarkFormat",
-                    "MaximumMark", "FormId", "SuppliedContactName")
-
-
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def envelope(records: list[dict], organization: str, message_id: str | None = None) -> bytes:
-    root = etree.Element(_ENV + "Envelope", nsmap={"s": SOAP_ENV, "p": SERVICE_NS, "c": COMMON_NS})
-    request = etree.SubElement(etree.SubElement(etree.SubElement(root, _ENV + "Body"),
-                                                _P + "SubmitDiplomaExamMark"), _P + "request")
-    caller = etree.SubElement(request, _P + "CallerInfo")
-    for tag, value in (("ClientMessageID", message_id or f"faults-{uuid.uuid4().hex[:16]}"),
-                       ("SentUtcTime", iso(utc_now()))):
-        etree.SubElement(caller, _C + tag).text = value
-    software = etree.SubElement(caller, _C + "Software")
-    for tag, value in (("Manufacturer", "Fault Tests"), ("Product", "Fault SIS"), ("Version", "1"),
-                       ("BuildNumber", "1")):
-        etree.SubElement(software, _C + tag).text = value
-    etree.SubElement(caller, _C + "OrganizationCode").text = organization
-    marks = etree.SubElement(request, _P + "ExamMarks")
-    for record in records:
-        info = etree.SubElement(marks, _P + "ExamMarkInfo")
-        for name in RECORD_FIELDS:
-            if name == "ComponentMarks":
-                parts = etree.SubElement(info, _P + name)
-                for component in record.get(name, []):
-                    part = etree.SubElement(parts, _P + "ComponentMarkInfo")
-                    for key in COMPONENT_FIELDS:
-                        if component.get(key) is not None:
-                            etree.SubElement(part, _P + key).text = _text(component[key])
-            elif record.get(name) is not None:
-                etree.SubElement(info, _P + name).text = _text(record[name])
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    return exam_marks_envelope({
+        "ClientMessageID": message_id or f"faults-{uuid.uuid4().hex[:16]}", "SentUtcTime": iso(utc_now()),
+        "Software": {"Manufacturer": "Fault Tests", "Product": "Fault SIS", "Version": "1",
+                     "BuildNumber": "1"},
+        "OrganizationCode": organization}, records)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from lxml import etree
 
 from tests.support import province as p
 from tests.support.soap import (
-    COMMON_NS, SERVICE_NS, SOAP_ENV, committed_schema, validate_response_envelope)
+    COMMON_NS, SERVICE_NS, SOAP_ENV, committed_schema, exam_marks_envelope, validate_response_envelope)
 
 SCHEMA = committed_schema()
 _P = f"{{{SERVICE_NS}}}"
@@ -201,49 +201,6 @@ def submit_requests(draw):
 
 
 # --- building and reading the XML ------------------------------------------------------------
-RECORD_FIELDS = ("RefId", "StateProvinceId", "ExamRefId", "ExamMarkStatus", "MarkValue",
-                 "IsRescored", "IsDeleted", "PASICoreVersion", "ComponentMarks", "EffectiveUtc")
-COMPONENT_FIELDS = ("ComponentMarkStatus", "ExamSittingRefId", "MarkValue", "MarkFormat",
-                    "MaximumMark", "FormId", "SuppliedContactName")
-
-
-def _add(parent, tag: str, value: str) -> None:
-    etree.SubElement(parent, tag).text = value
-
-
-def build_envelope(caller: dict, records: list[dict]) -> bytes:
-    root = etree.Element(_ENV + "Envelope", nsmap={"soapenv": SOAP_ENV, "p": SERVICE_NS, "c": COMMON_NS})
-    operation = etree.SubElement(etree.SubElement(root, _ENV + "Body"), _P + "SubmitDiplomaExamMark")
-    request = etree.SubElement(operation, _P + "request")
-    info = etree.SubElement(request, _P + "CallerInfo")
-    _add(info, _C + "ClientMessageID", caller["ClientMessageID"])
-    _add(info, _C + "SentUtcTime", caller["SentUtcTime"])
-    software = etree.SubElement(info, _C + "Software")
-    for name in ("Manufacturer", "Product", "Version", "BuildNumber"):
-        _add(software, _C + name, caller["Software"][name])
-    if caller["OrganizationCode"] is not None:
-        _add(info, _C + "OrganizationCode", caller["OrganizationCode"])
-    if "User" in caller:
-        user = etree.SubElement(info, _C + "User")
-        for name in ("Name", "LocalID", "IPAddress"):
-            if name in caller["User"]:
-                _add(user, _C + name, caller["User"][name])
-    marks = etree.SubElement(request, _P + "ExamMarks")
-    for record in records:
-        mark = etree.SubElement(marks, _P + "ExamMarkInfo")
-        for name in RECORD_FIELDS:
-            if name == "ComponentMarks":
-                parts = etree.SubElement(mark, _P + name)
-                for component in record[name]:
-                    part = etree.SubElement(parts, _P + "ComponentMarkInfo")
-                    for key in COMPONENT_FIELDS:
-                        if key in component:
-                            _add(part, _P + key, component[key])
-            elif name in record:
-                _add(mark, _P + name, record[name])
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
 def assert_schema_valid_request(payload: bytes) -> None:
     body = etree.fromstring(payload).find(_ENV + "Body")
     assert SCHEMA.validate(body[0]), f"the generator made an invalid request: {SCHEMA.error_log}"
@@ -256,7 +213,7 @@ def assert_schema_valid_request(payload: bytes) -> None:
 @given(request=submit_requests())
 def test_a_schema_valid_request_gets_per_record_answers_or_a_client_fault(live_server, db, request):
     caller, records = request
-    payload = build_envelope(caller, records)
+    payload = exam_marks_envelope(caller, records)
     assert_schema_valid_request(payload)
 
     response = requests.post(live_server.service_url, data=payload,

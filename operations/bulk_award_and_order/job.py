@@ -29,7 +29,7 @@ from operations.submit_credential_awarding_multiple.model import AwardingOrder
 from pasi_core.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, Caller
 from persistence import bulk_award_repository as store
 from persistence.credential_repository import load_student_records
-from persistence.exam_mark_repository import load_code_tables
+from persistence.code_tables import load_code_tables
 from persistence.unit_of_work import UnitOfWork
 
 from . import reports

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from pasi_core.caller import Caller
 from pasi_core.rejections import Rejection, reject
 from persistence import document_order_repository as repository
-from persistence.exam_mark_repository import load_code_tables
+from persistence.code_tables import load_code_tables
 from persistence.replay import Idempotency, Replayed, run_once
 from persistence.versions import allocate_versions
 

@@ -7,12 +7,11 @@ from decimal import Decimal
 
 from spyne import rpc
 
-from operations.submit_credential_awarding_multiple.service import caller_facts
 from pasi_core.caller import PASI_SYSTEM_USER, normalize_organization_code
 from pasi_core.contract.common import Rejection as RejectionType
 from pasi_core.contract.strict import required
-from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
-from persistence.replay import Idempotency, Replayed, ReplayKey, payload_hash
+from pasi_core.soap.service_base import PasiServiceBase, authenticate, caller_facts, runtime_of
+from persistence.replay import Idempotency, Replayed
 
 from .contract import DocumentOrderConstructRequest, DocumentOrderConstructResponse
 from .handler import OrderOutcome, Rejection, construct_document_order
@@ -32,10 +31,8 @@ class ConstructDocumentOrderService(PasiServiceBase):
         runtime = runtime_of(ctx)
         order = to_order(request)
         message_id = exchange.message_id
-        idempotency = Idempotency(
-            key=ReplayKey(caller.client_name, facts.client_message_id, OPERATION,
-                          payload_hash(OPERATION, caller.organization_code, order)),
-            message_id=message_id, render=stored_form)
+        idempotency = Idempotency.for_request(caller, facts.client_message_id, OPERATION, order,
+                                              message_id=message_id, render=stored_form)
         answer = construct_document_order(runtime.session_factory, caller, order, now=runtime.clock(),
                                           idempotency=idempotency)
         if isinstance(answer, Replayed):

@@ -10,21 +10,15 @@ from pasi_core.caller import PASI_SYSTEM_USER
 from pasi_core.contract.common import Rejection as RejectionType
 from pasi_core.contract.strict import required
 from pasi_core.errors import RequestRejected
-from pasi_core.soap.codec import CallerFacts
 from pasi_core.soap.faults import SCHEMA_FAULT
-from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
-from persistence.replay import Idempotency, Replayed, ReplayKey, payload_hash
+from pasi_core.soap.service_base import PasiServiceBase, authenticate, caller_facts, runtime_of
+from persistence.replay import Idempotency, Replayed
 
 from .contract import (
     MultipleSubmitCredentialResponse, SubmitCredentialAwardingMultipleRequest, SubmitCredentialResponse)
 from .handler import AwardOutcome, Rejection, award_credentials
 
 OPERATION = "SubmitCredentialAwardingMultiple"
-
-
-def caller_facts(info) -> CallerFacts:
-    return CallerFacts(info.ClientMessageID, info.OrganizationCode, str(info.SentUtcTime),
-                       info.User.Name if info.User else None)
 
 
 class SubmitCredentialAwardingMultipleService(PasiServiceBase):
@@ -43,10 +37,8 @@ class SubmitCredentialAwardingMultipleService(PasiServiceBase):
                 "AdditionalDetails": f"StateProvinceIds holds {len(asns)} ASNs; at most {limit} may "
                                      f"be submitted in one request"}), fault_code=SCHEMA_FAULT)
         message_id = exchange.message_id
-        idempotency = Idempotency(
-            key=ReplayKey(caller.client_name, facts.client_message_id, OPERATION,
-                          payload_hash(OPERATION, caller.organization_code, asns)),
-            message_id=message_id, render=stored_form)
+        idempotency = Idempotency.for_request(caller, facts.client_message_id, OPERATION, asns,
+                                              message_id=message_id, render=stored_form)
         answer = award_credentials(runtime.session_factory, caller, asns, now=runtime.clock(),
                                    idempotency=idempotency)
         if isinstance(answer, Replayed):

@@ -17,7 +17,7 @@ from pasi_core.errors import RequestRejected
 from pasi_core.soap.faults import SCHEMA_FAULT
 from pasi_core.soap.codec import StoredResult
 from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
-from persistence.replay import Idempotency, Replayed, ReplayKey, payload_hash
+from persistence.replay import Idempotency, Replayed
 
 from .codec import REQUEST_TAG, SubmitDiplomaExamMarkCommand, SubmitDiplomaExamMarkResult, read_request
 from .contract import SubmitDiplomaExamMarkRequest
@@ -45,10 +45,8 @@ class SubmitDiplomaExamMarkService(PasiServiceBase):
                                      f"may be submitted in one request"}), fault_code=SCHEMA_FAULT,
                 errors=[("ExamMarks", f"at most {limit} records per request")])
         message_id = exchange.message_id
-        idempotency = Idempotency(
-            key=ReplayKey(caller.client_name, request.caller.client_message_id, OPERATION,
-                          payload_hash(OPERATION, caller.organization_code, records)),
-            message_id=message_id,
+        idempotency = Idempotency.for_request(
+            caller, request.caller.client_message_id, OPERATION, records, message_id=message_id,
             render=lambda outcomes: etree.tostring(
                 SubmitDiplomaExamMarkResult(message_id, outcomes).to_xml_element()))
         answer = submit_diploma_exam_marks(

@@ -13,7 +13,6 @@ test validates every response against the committed XSD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable, Protocol
 
 from lxml import etree
@@ -74,5 +73,5 @@ def sub(parent: etree._Element, tag: str, text: object | None = None) -> etree._
     return element
 
 
-__all__ = ["CallerFacts", "RequestReader", "XmlResult", "read_caller_info", "parse_xsd_boolean",
-           "sub", "datetime"]
+__all__ = ["CallerFacts", "RequestReader", "StoredResult", "XmlResult", "read_caller_info",
+           "parse_xsd_boolean", "sub"]

@@ -46,6 +46,13 @@ def runtime_of(ctx) -> Runtime:
     return ctx.app.config
 
 
+def caller_facts(info) -> CallerFacts:
+    """The CallerInfo of a request spyne has parsed (operations without a
+    streaming reader of their own)."""
+    return CallerFacts(info.ClientMessageID, info.OrganizationCode, str(info.SentUtcTime),
+                       info.User.Name if info.User else None)
+
+
 def authenticate(ctx, caller_info: CallerFacts, *, operation: str,
                  required_role: str) -> tuple[Caller, Exchange]:
     """Who is calling, checked before any business rule (1001-1008, 5001)."""

@@ -57,6 +57,61 @@ class SystemResponseValidator(ResponseValidator):
         self.validated = 0
 
 
+# SubmitDiplomaExamMark's record and component elements, in schema order.
+EXAM_MARK_FIELDS = ("RefId", "StateProvinceId", "ExamRefId", "ExamMarkStatus", "MarkValue",
+                    "IsRescored", "IsDeleted", "PASICoreVersion", "ComponentMarks", "EffectiveUtc")
+COMPONENT_MARK_FIELDS = ("ComponentMarkStatus", "ExamSittingRefId", "MarkValue", "MarkFormat",
+                         "MaximumMark", "FormId", "SuppliedContactName")
+
+
+def xml_text(value) -> str:
+    """A Python value as element text: booleans as xsd spells them, the rest as str()."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def exam_marks_envelope(caller: dict, records: list[dict]) -> bytes:
+    """A SubmitDiplomaExamMark request built with lxml, for raw posts.
+
+    ``caller`` is a CallerInfo (its SentUtcTime already text); each record's
+    ComponentMarks is a list of components.  A value of None is left out.
+    """
+    env, service, common = f"{{{SOAP_ENV}}}", f"{{{SERVICE_NS}}}", f"{{{COMMON_NS}}}"
+
+    def add(parent, tag: str, value) -> None:
+        if value is not None:
+            etree.SubElement(parent, tag).text = xml_text(value)
+
+    root = etree.Element(env + "Envelope", nsmap={"soapenv": SOAP_ENV, "p": SERVICE_NS, "c": COMMON_NS})
+    operation = etree.SubElement(etree.SubElement(root, env + "Body"), service + "SubmitDiplomaExamMark")
+    request = etree.SubElement(operation, service + "request")
+    info = etree.SubElement(request, service + "CallerInfo")
+    add(info, common + "ClientMessageID", caller["ClientMessageID"])
+    add(info, common + "SentUtcTime", caller["SentUtcTime"])
+    software = etree.SubElement(info, common + "Software")
+    for name in ("Manufacturer", "Product", "Version", "BuildNumber"):
+        add(software, common + name, caller["Software"][name])
+    add(info, common + "OrganizationCode", caller.get("OrganizationCode"))
+    if "User" in caller:
+        user = etree.SubElement(info, common + "User")
+        for name in ("Name", "LocalID", "IPAddress"):
+            add(user, common + name, caller["User"].get(name))
+    marks = etree.SubElement(request, service + "ExamMarks")
+    for record in records:
+        mark = etree.SubElement(marks, service + "ExamMarkInfo")
+        for name in EXAM_MARK_FIELDS:
+            if name == "ComponentMarks":
+                parts = etree.SubElement(mark, service + name)
+                for component in record.get(name, []):
+                    part = etree.SubElement(parts, service + "ComponentMarkInfo")
+                    for key in COMPONENT_MARK_FIELDS:
+                        add(part, service + key, component.get(key))
+            else:
+                add(mark, service + name, record.get(name))
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
 def caller_info(organization: str = "S.0001", message_id: str | None = None) -> dict:
     return {"ClientMessageID": message_id or f"test-{uuid.uuid4().hex[:12]}",
             "SentUtcTime": datetime.now(timezone.utc),

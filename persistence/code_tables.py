@@ -1,0 +1,20 @@
+"""Reads the PASI code tables every operation's rules consult."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasi_core.domain.code_tables import CodeTables, CodeValue
+from persistence import models as t
+
+
+def load_code_tables(session: Session) -> CodeTables:
+    tables: dict[str, dict[str, CodeValue]] = defaultdict(dict)
+    for row in session.execute(select(t.CodeValueRow)).scalars():
+        tables[row.code_table][row.code] = CodeValue(
+            row.code_table, row.code, row.short_description, row.sequence,
+            json.loads(row.attributes or "{}"))
+    return CodeTables(dict(tables))
