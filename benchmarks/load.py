@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pasi_core  # noqa: E402,F401  (makes spyne importable first)
-from pasi_core.domain.school_years import school_year_of  # noqa: E402
+from pasi_core.kernel.school_years import school_year_of  # noqa: E402
 from persistence import models as t  # noqa: E402
 from persistence.database import create_database_engine, session_factory  # noqa: E402
 from persistence.reference_loader import load_document  # noqa: E402

@@ -27,9 +27,9 @@ import pasi_core  # noqa: E402,F401
 from submit_exam_marks import clear_marks, envelope, province  # noqa: E402
 
 from operations.submit_diploma_exam_mark import handler  # noqa: E402
-from pasi_core.application import create_wsgi_app  # noqa: E402
-from pasi_core.authentication import DevelopmentAuthenticator  # noqa: E402
-from pasi_core.config import Settings  # noqa: E402
+from pasi_core.app.application import create_wsgi_app  # noqa: E402
+from pasi_core.soap.authentication import DevelopmentAuthenticator  # noqa: E402
+from pasi_core.kernel.settings import Settings  # noqa: E402
 from pasi_core.soap import protocol  # noqa: E402
 from persistence import exam_mark_repository, schema  # noqa: E402
 from persistence.database import create_database_engine, session_factory  # noqa: E402

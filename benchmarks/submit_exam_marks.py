@@ -123,7 +123,7 @@ def start_server(database_url: str):
     port = free_port()
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING",
                PASI_MAX_REQUEST_BYTES=str(64 * 1024 * 1024))
-    process = subprocess.Popen([sys.executable, "-m", "pasi_core.cli", "serve", "--dev-auth",
+    process = subprocess.Popen([sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth",
                                 "--port", str(port), "--workers", "0"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -1,4 +1,11 @@
-"""The append-only, hash-chained audit log and the kept payloads."""
+"""The append-only, hash-chained audit log and the kept payloads.
+
+:class:`SqlAuditLog` appends inside the unit of work of the request it
+records, so a request that changes state commits together with its audit
+row or not at all.  The chain head row is locked for the few statements an
+append takes (the last thing before the commit), so appends from several
+workers stay one linear chain.
+"""
 from __future__ import annotations
 
 import json
@@ -8,67 +15,56 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from pasi_core.audit_chain import ChainProblem, link_hash, verify_chain
+from pasi_core.kernel.audit import AuditEntry
 from persistence import models as t
+from persistence.audit_chain import CURRENT_FORMAT, ChainProblem, link_hash, verify_chain
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    message_id: str
-    received_utc: datetime
-    endpoint: str
-    operation: str | None
-    organization_code: str | None
-    client_name: str | None
-    client_message_id: str | None
-    remote_address: str | None
-    outcome: str
-    rule_id: int | None
-    record_count: int
-    accepted_count: int
-    duration_ms: int
-    request_hash: str | None
-    record_outcomes: list | None
-    request_body: bytes | None = None
-    response_body: bytes | None = None
+class SqlAuditLog:
+    def __init__(self, session: Session):
+        self._session = session
 
-
-def append(engine: Engine, entry: AuditEntry) -> int:
-    """Add one row at the end of the chain; returns its sequence.
-
-    The chain head row is locked for the few statements this takes, so
-    appends from several workers stay one linear chain.
-    """
-    row = {
-        "message_id": entry.message_id, "received_utc": entry.received_utc,
-        "endpoint": entry.endpoint, "operation": entry.operation,
-        "organization_code": _clip(entry.organization_code, 20),
-        "client_name": _clip(entry.client_name, 200),
-        "client_message_id": _clip(entry.client_message_id, 50),
-        "remote_address": _clip(entry.remote_address, 64), "outcome": entry.outcome,
-        "rule_id": entry.rule_id, "record_count": entry.record_count,
-        "accepted_count": entry.accepted_count,
-        "rejected_count": entry.record_count - entry.accepted_count,
-        "duration_ms": entry.duration_ms, "request_hash": entry.request_hash,
-        "record_outcomes": (json.dumps(entry.record_outcomes, separators=(",", ":"))
-                            if entry.record_outcomes is not None else None),
-    }
-    with engine.begin() as connection:
+    def append(self, entry: AuditEntry) -> int:
+        """Add one row at the end of the chain; returns its sequence."""
+        connection = self._session.connection()
+        row = _row(entry)
         head = connection.execute(select(t.AuditChainHead.__table__).where(
             t.AuditChainHead.id == 1).with_for_update()).mappings().one()
         row["sequence"] = head["last_sequence"] + 1
         row["previous_hash"] = head["last_hash"]
         row["row_hash"] = link_hash(head["last_hash"], row)
         connection.execute(insert(t.RequestAudit.__table__), [row])
-        connection.execute(update(t.AuditChainHead.__table__).where(t.AuditChainHead.id == 1).values(
-            last_sequence=row["sequence"], last_hash=row["row_hash"]))
+        connection.execute(update(t.AuditChainHead.__table__).where(
+            t.AuditChainHead.id == 1).values(last_sequence=row["sequence"],
+                                             last_hash=row["row_hash"]))
         if entry.request_body is not None:
             connection.execute(insert(t.RequestPayload.__table__), [{
                 "message_id": entry.message_id, "received_utc": entry.received_utc,
                 "request_body": zlib.compress(entry.request_body),
-                "response_body": zlib.compress(entry.response_body) if entry.response_body else None}])
-    return row["sequence"]
+                "response_body": zlib.compress(entry.response_body) if entry.response_body
+                else None}])
+        return row["sequence"]
+
+
+def _row(entry: AuditEntry) -> dict:
+    return {
+        "message_id": entry.message_id, "received_utc": entry.received_utc,
+        "endpoint": entry.endpoint, "operation": entry.operation,
+        "organization_code": _clip(entry.organization_code, 20),
+        "client_name": _clip(entry.client_name, 200),
+        "client_message_id": _clip(entry.client_message_id, 50),
+        "remote_address": _clip(entry.remote_address, 64), "outcome": entry.outcome[:40],
+        "rule_id": entry.rule_id, "record_count": entry.record_count,
+        "accepted_count": entry.accepted_count,
+        "rejected_count": entry.record_count - entry.accepted_count,
+        "duration_ms": entry.duration_ms, "request_hash": entry.request_hash,
+        "record_outcomes": (json.dumps([o.as_list() for o in entry.record_outcomes],
+                                       separators=(",", ":"))
+                            if entry.record_outcomes is not None else None),
+        "operator": _clip(entry.operator, 200), "chain_format": CURRENT_FORMAT,
+    }
 
 
 @dataclass(frozen=True)

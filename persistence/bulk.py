@@ -23,6 +23,10 @@ def chunked(values: Iterable[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence
         yield batch
 
 
+def is_postgresql(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def select_in(session, statement_for, values: Iterable) -> list:
     """Rows of ``statement_for(match)`` for the distinct ``values``.
 
@@ -35,7 +39,7 @@ def select_in(session, statement_for, values: Iterable) -> list:
     if not values:
         return []
     rows: list = []
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         def match(column):
             return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
         return session.execute(statement_for(match)).all()
@@ -65,7 +69,7 @@ def bulk_insert(session, table, rows: list[dict]) -> None:
         return
     from sqlalchemy import insert
 
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         session.execute(insert(table), rows)
         return
     columns = list(rows[0])

@@ -1,49 +1,18 @@
-"""Queries and writes of the bulk award-and-order run."""
+"""Queries and writes of the bulk award-and-order run (:class:`BulkRunRepository`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable, Sequence
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from operations.bulk_award_and_order.ports import (
+    SELECTED, Address, AwardedCredential, Organization, Placement, Profile, RunDetails, RunStudent)
 from operations.bulk_award_and_order.selection import Criteria, Selected
 from persistence import models as t
 from persistence.bulk import bulk_insert, select_in
-
-SELECTED, AWARDED, ORDERED, AWARD_FAILED, ORDER_FAILED = (
-    "Selected", "Awarded", "Ordered", "AwardFailed", "OrderFailed")
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a student is enrolled most recently (for criteria and the CSVs)."""
-
-    school_code: str | None
-    school_name: str | None
-    authority_code: str | None
-    authority_name: str | None
-
-
-@dataclass(frozen=True)
-class Profile:
-    asn: str
-    last_name: str
-    first_name: str | None
-    middle_name: str | None
-    placement: Placement
-
-
-@dataclass(frozen=True)
-class Address:
-    lines: tuple[str, ...]
-    city: str | None
-    province_state: str | None
-    postal_code: str | None
-    country: str
-
 
 def candidates(session: Session, criteria: Criteria) -> list[str]:
     """ASNs with an achieved credential requirement set, within the criteria's school or authority."""
@@ -118,24 +87,30 @@ def create_run(session: Session, criteria: Criteria, delivery_method: str,
     return run_id
 
 
-def run_details(session: Session, run_id: int) -> tuple[Criteria, str, str] | None:
+def run_details(session: Session, run_id: int) -> RunDetails | None:
     run = session.get(t.BulkAwardRun, run_id)
     if run is None:
         return None
     saved = json.loads(run.criteria)
-    return (Criteria(saved["Authority"], saved["School"], tuple(saved["CredentialTypes"])),
-            saved["DeliveryMethod"], run.status)
+    return RunDetails(run_id, Criteria(saved["Authority"], saved["School"],
+                                       tuple(saved["CredentialTypes"])),
+                      saved["DeliveryMethod"], run.status, run.started_utc)
 
 
-def students_in_state(session: Session, run_id: int, state: str, limit: int) -> list[t.BulkAwardRunStudent]:
-    return list(session.execute(select(t.BulkAwardRunStudent).where(
+def _student(row: t.BulkAwardRunStudent) -> RunStudent:
+    return RunStudent(row.position, row.asn, row.credential_type, row.state, row.credential_number,
+                      row.document_order_id, row.rejections)
+
+
+def students_in_state(session: Session, run_id: int, state: str, limit: int) -> list[RunStudent]:
+    return [_student(row) for row in session.execute(select(t.BulkAwardRunStudent).where(
         t.BulkAwardRunStudent.run_id == run_id, t.BulkAwardRunStudent.state == state).order_by(
-        t.BulkAwardRunStudent.position).limit(limit)).scalars())
+        t.BulkAwardRunStudent.position).limit(limit)).scalars()]
 
 
-def all_students(session: Session, run_id: int) -> list[t.BulkAwardRunStudent]:
-    return list(session.execute(select(t.BulkAwardRunStudent).where(
-        t.BulkAwardRunStudent.run_id == run_id).order_by(t.BulkAwardRunStudent.position)).scalars())
+def all_students(session: Session, run_id: int) -> list[RunStudent]:
+    return [_student(row) for row in session.execute(select(t.BulkAwardRunStudent).where(
+        t.BulkAwardRunStudent.run_id == run_id).order_by(t.BulkAwardRunStudent.position)).scalars()]
 
 
 def set_states(session: Session, run_id: int, changes: Sequence[dict]) -> None:
@@ -158,13 +133,68 @@ def finish_run(session: Session, run_id: int, now: datetime) -> None:
         status="Finished", finished_utc=now))
 
 
-def credentials(session: Session, numbers: Iterable[str]) -> dict[str, t.StudentCredential]:
-    return {row.StudentCredential.credential_number: row.StudentCredential for row in select_in(
-        session, lambda match: select(t.StudentCredential).where(
-            match(t.StudentCredential.credential_number)), set(numbers))}
+def credentials(session: Session, numbers: Iterable[str | None]) -> dict[str, AwardedCredential]:
+    found = {}
+    for row in select_in(session, lambda match: select(t.StudentCredential).where(
+            match(t.StudentCredential.credential_number)), {n for n in numbers if n}):
+        c = row.StudentCredential
+        found[c.credential_number] = AwardedCredential(
+            c.credential_number, c.asn, c.credential_type, c.requirement_set, c.awarded_on_date,
+            c.school_year, c.awarded_last_name, c.awarded_first_name, c.awarded_middle_name)
+    return found
 
 
-def all_students_at(session: Session, run_id: int, positions: Sequence[int]) -> list[t.BulkAwardRunStudent]:
-    return [row.BulkAwardRunStudent for row in select_in(session, lambda match: select(
+def students_at(session: Session, run_id: int, positions: Sequence[int]) -> list[RunStudent]:
+    return sorted((_student(row.BulkAwardRunStudent) for row in select_in(session, lambda match: select(
         t.BulkAwardRunStudent).where(t.BulkAwardRunStudent.run_id == run_id,
-                                     match(t.BulkAwardRunStudent.position)), positions)]
+                                     match(t.BulkAwardRunStudent.position)), positions)),
+                  key=lambda s: s.position)
+
+
+def organization(session: Session, code: str) -> Organization | None:
+    row = session.get(t.Organization, code)
+    return Organization(row.code, row.name, row.kind, row.authority_code) if row else None
+
+
+class SqlBulkRunRepository:
+    """:class:`operations.bulk_award_and_order.ports.BulkRunRepository` on SQLAlchemy."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def organization(self, code: str) -> Organization | None:
+        return organization(self._session, code)
+
+    def candidates(self, criteria: Criteria) -> list[str]:
+        return candidates(self._session, criteria)
+
+    def profiles(self, asns: Iterable[str]) -> dict[str, Profile]:
+        return profiles(self._session, asns)
+
+    def current_addresses(self, asns: Iterable[str], today: date) -> dict[str, Address]:
+        return current_addresses(self._session, asns, today)
+
+    def credentials(self, numbers: Iterable[str | None]) -> dict[str, AwardedCredential]:
+        return credentials(self._session, numbers)
+
+    def create_run(self, criteria: Criteria, delivery_method: str, selected: Sequence[Selected],
+                   now: datetime) -> int:
+        return create_run(self._session, criteria, delivery_method, selected, now)
+
+    def run_details(self, run_id: int) -> RunDetails | None:
+        return run_details(self._session, run_id)
+
+    def students_in_state(self, run_id: int, state: str, limit: int) -> list[RunStudent]:
+        return students_in_state(self._session, run_id, state, limit)
+
+    def students_at(self, run_id: int, positions: Sequence[int]) -> list[RunStudent]:
+        return students_at(self._session, run_id, positions)
+
+    def all_students(self, run_id: int) -> list[RunStudent]:
+        return all_students(self._session, run_id)
+
+    def set_states(self, run_id: int, changes: Sequence[dict]) -> None:
+        set_states(self._session, run_id, changes)
+
+    def finish_run(self, run_id: int, now: datetime) -> None:
+        finish_run(self._session, run_id, now)

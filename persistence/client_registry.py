@@ -12,24 +12,15 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from pasi_core.caller import KNOWN_ROLES, normalize_organization_code
-from pasi_core.certificates import CertificateFacts
-from pasi_core.errors import PasiError
+from pasi_core.kernel.caller import KNOWN_ROLES, normalize_organization_code
+from pasi_core.kernel.clients import CertificateFacts, RegisteredCertificate
+from pasi_core.kernel.errors import PasiError
 from persistence import models as t
+from persistence.database import READ_ONLY
 
 
 class RegistryError(PasiError):
     """A registry command cannot be carried out (unknown client, duplicate, ...)."""
-
-
-@dataclass(frozen=True)
-class RegisteredCertificate:
-    fingerprint: str
-    certificate_enabled: bool
-    client_name: str
-    client_enabled: bool
-    organizations: frozenset[str]
-    roles: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -58,7 +49,22 @@ def lookup(session: Session, fingerprint: str) -> RegisteredCertificate | None:
     roles = session.execute(select(t.ClientRole.role).where(
         t.ClientRole.client_id == client.id)).scalars().all()
     return RegisteredCertificate(certificate.fingerprint, certificate.is_enabled, client.name,
-                                 client.is_enabled, frozenset(organizations), frozenset(roles))
+                                 client.is_enabled, frozenset(organizations), frozenset(roles),
+                                 certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+
+
+class SqlClientDirectory:
+    """The registry as the authenticator reads it: a read-only lookup per
+    request, nothing cached, so disabling a client takes effect at once in
+    every worker."""
+
+    def __init__(self, sessions):
+        self._sessions = sessions
+
+    def lookup(self, fingerprint: str) -> RegisteredCertificate | None:
+        with self._sessions() as session:
+            session.connection(execution_options=READ_ONLY)
+            return lookup(session, fingerprint)
 
 
 def _client(session: Session, name: str) -> t.PasiClient:
@@ -108,7 +114,9 @@ def add_certificate(session: Session, name: str, certificate: CertificateFacts) 
         raise RegistryError(f"certificate {certificate.fingerprint} is already registered")
     session.add(t.ClientCertificate(
         fingerprint=certificate.fingerprint, client_id=client.id, subject=certificate.subject[:400],
-        not_valid_after_utc=certificate.not_valid_after_utc, is_enabled=True, registered_utc=_now()))
+        not_valid_after_utc=certificate.not_valid_after_utc,
+        not_valid_before_utc=certificate.not_valid_before_utc, is_enabled=True,
+        registered_utc=_now()))
 
 
 def set_enabled(session: Session, name: str, enabled: bool, fingerprint: str | None = None) -> None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pasi_core.domain.code_tables import CodeTables, CodeValue
+from pasi_core.kernel.code_tables import CodeTables, CodeValue
 from persistence import models as t
 
 
@@ -18,3 +18,14 @@ def load_code_tables(session: Session) -> CodeTables:
             row.code_table, row.code, row.short_description, row.sequence,
             json.loads(row.attributes or "{}"))
     return CodeTables(dict(tables))
+
+
+class SqlCodeTableSource:
+    def __init__(self, session: Session):
+        self._session = session
+        self._loaded: CodeTables | None = None
+
+    def load(self) -> CodeTables:
+        if self._loaded is None:
+            self._loaded = load_code_tables(self._session)
+        return self._loaded

@@ -1,59 +1,46 @@
-"""Credential numbers: unique, ten digits, shown ``XXXXX-XXXXX``.
+"""Allocating credential numbers (format: :mod:`pasi_core.kernel.credential_numbers`).
 
-PASI's Credential Number Calculation Logic is not public.  Ours: a nine-digit
-serial from a database sequence (a PostgreSQL sequence; a counter row on
-SQLite, whose writers are serialized) followed by a Luhn check digit, so a
-mistyped number is caught when it is read back.  A sequence hands every
-worker distinct serials without coordination; the table's primary key is
-the last guard.  Numbers of a rolled-back award are simply never used.
+Serials come from a database sequence (a PostgreSQL sequence; a counter row
+on SQLite, whose writers are serialized), so every worker gets distinct
+serials without coordination.  A number already stored (a loaded historical
+number, one issued elsewhere) is skipped, so allocation never collides with
+the table's primary key.  Numbers of a rolled-back award are never used.
 """
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from pasi_core.kernel.credential_numbers import with_check_digit
+from persistence import models as t
+from persistence.bulk import is_postgresql, select_in
 from persistence.schema import CREDENTIAL_NUMBER_SEQUENCE
 
 COUNTER_NAME = "credential_number"
 
 
-def luhn_digit(serial: str) -> str:
-    total = 0
-    for position, digit in enumerate(reversed(serial)):
-        value = int(digit)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
+def _serials(session: Session, count: int) -> list[int]:
+    if is_postgresql(session):
+        return sorted(row[0] for row in session.execute(text(
+            f"SELECT nextval('{CREDENTIAL_NUMBER_SEQUENCE}') FROM generate_series(1, :n)"),
+            {"n": count}))
+    last = session.execute(text(
+        "UPDATE version_counter SET value = value + :n WHERE name = :name RETURNING value"),
+        {"n": count, "name": COUNTER_NAME}).scalar_one()
+    return list(range(last - count + 1, last + 1))
 
 
-def is_valid(number: str) -> bool:
-    digits = number.replace("-", "")
-    return len(digits) == 10 and digits.isdigit() and luhn_digit(digits[:9]) == digits[9]
+class SqlCredentialNumberSource:
+    def __init__(self, session: Session):
+        self._session = session
 
-
-def display(number: str) -> str:
-    """``1234567890`` is shown ``12345-67890``."""
-    return f"{number[:5]}-{number[5:]}" if len(number) == 10 else number
-
-
-def allocate(session: Session, count: int) -> list[str]:
-    if count <= 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        serials = sorted(row[0] for row in session.execute(text(
-            f"SELECT nextval('{CREDENTIAL_NUMBER_SEQUENCE}') FROM generate_series(1, :n)"), {"n": count}))
-    else:
-        last = session.execute(text(
-            "UPDATE version_counter SET value = value + :n WHERE name = :name RETURNING value"),
-            {"n": count, "name": COUNTER_NAME}).scalar_one()
-        serials = list(range(last - count + 1, last + 1))
-    numbers = []
-    for serial in serials:
-        digits = f"{serial:09d}"
-        if len(digits) != 9:
-            raise OverflowError("credential number serials are exhausted")
-        numbers.append(digits + luhn_digit(digits))
-    return numbers
+    def allocate(self, count: int) -> list[str]:
+        numbers: list[str] = []
+        while len(numbers) < count:
+            wanted = count - len(numbers)
+            candidates = [with_check_digit(serial) for serial in _serials(self._session, wanted)]
+            taken = {row.credential_number for row in select_in(
+                self._session, lambda match: select(t.StudentCredential.credential_number).where(
+                    match(t.StudentCredential.credential_number)), candidates)}
+            numbers += [number for number in candidates if number not in taken]
+        return numbers

@@ -15,9 +15,25 @@ from sqlalchemy.orm import Session
 
 from operations.submit_credential_awarding_multiple.model import (
     ACHIEVED, Award, OfficialMark, StudentRecord)
-from pasi_core.domain.students import Student, is_well_formed_asn
+from pasi_core.kernel.students import Student, is_well_formed_asn
 from persistence import models as t
-from persistence.bulk import bulk_insert, lock_rows, select_in
+from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
+
+
+class SqlCredentialRepository:
+    """:class:`operations.submit_credential_awarding_multiple.ports.CredentialRepository`."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def load_student_records(self, asns: Iterable[str], *, for_update: bool = True
+                             ) -> dict[str, StudentRecord]:
+        return load_student_records(self._session, asns,
+                                    lock=for_update and is_postgresql(self._session))
+
+    def save_awards(self, awards: Sequence[tuple[Award, str, int]], *, updated_by: str,
+                    now: datetime) -> None:
+        save_awards(self._session, awards, updated_by=updated_by, now=now)
 
 
 def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -> dict[str, StudentRecord]:

@@ -2,8 +2,10 @@
 
 SQLite: WAL journal, ``synchronous=NORMAL``, foreign keys on, a busy
 timeout, and SQLAlchemy's documented pysqlite hooks so that SQLAlchemy
-(not the driver) issues ``BEGIN IMMEDIATE``: every transaction takes the
-write lock up front, so two workers never deadlock upgrading a read lock.
+(not the driver) begins transactions: a writing transaction begins with
+``BEGIN IMMEDIATE`` and takes the write lock up front, so two workers never
+deadlock upgrading a read lock; a connection marked :data:`READ_ONLY`
+begins a deferred transaction and, under WAL, never waits for a writer.
 
 PostgreSQL: psycopg 3, a small pool with pre-ping, READ COMMITTED; rows a
 batch depends on are locked with ``SELECT … FOR UPDATE``.
@@ -17,9 +19,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from pasi_core.errors import ConfigurationError
+from pasi_core.kernel.errors import ConfigurationError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = {"pasi_read_only": True}
+"""Execution options of a connection that only reads (health checks, lookups, Get services)."""
 
 
 def normalize_url(url: str) -> str:
@@ -72,14 +76,11 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection):
+        reads_only = connection.get_execution_options().get("pasi_read_only", False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
-
-
-def is_postgresql(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,8 +14,8 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from pasi_core.domain.school_years import school_year_of
-from persistence import credential_numbers
+from pasi_core.kernel.school_years import school_year_of
+from pasi_core.kernel import credential_numbers
 from persistence.reference_loader import STANDARD_CODE_TABLES
 
 LAST_NAMES = ["Anderson", "Bouchard", "Campbell", "Cardinal", "Chen", "Dubois", "Fraser",

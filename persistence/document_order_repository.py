@@ -9,10 +9,38 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from operations.construct_document_order.model import (
-    CANCELLED, CredentialFacts, DocumentOrder, OrderItem, StoredOrder)
-from pasi_core.domain.students import Student
+    CANCELLED, CredentialFacts, DocumentOrder, OrderItem, StoredOrder, item_status_for)
+from pasi_core.kernel.students import Student
 from persistence import models as t
-from persistence.bulk import bulk_insert, lock_rows, select_in
+from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
+
+
+class SqlDocumentOrderRepository:
+    """:class:`operations.construct_document_order.ports.DocumentOrderRepository`."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._lock = is_postgresql(session)
+
+    def load_orders(self, order_ids: Iterable[int]) -> dict[int, StoredOrder]:
+        return load_orders(self._session, order_ids, lock=self._lock)
+
+    def load_students(self, asns: Iterable[str]) -> dict[str, Student]:
+        return load_students(self._session, asns, lock=self._lock)
+
+    def load_credentials(self, numbers: Iterable[str | None]) -> dict[str, CredentialFacts]:
+        return load_credentials(self._session, numbers)
+
+    def existing_organizations(self, codes: Iterable[str | None]) -> frozenset[str]:
+        return existing_organizations(self._session, codes)
+
+    def insert_orders(self, orders: Sequence[tuple[DocumentOrder, int]], *, updated_by: str,
+                      now: datetime) -> list[int]:
+        return insert_orders(self._session, orders, updated_by=updated_by, now=now)
+
+    def update_order(self, stored: StoredOrder, order: DocumentOrder, version: int, *,
+                     updated_by: str, now: datetime) -> None:
+        update_order(self._session, stored, order, version, updated_by=updated_by, now=now)
 
 
 def load_orders(session: Session, order_ids: Iterable[int], *, lock: bool) -> dict[int, StoredOrder]:
@@ -67,7 +95,7 @@ def load_students(session: Session, asns: Iterable[str], *, lock: bool) -> dict[
             match(t.Student.asn)), asns)}
 
 
-def load_credentials(session: Session, numbers: Iterable[str]) -> dict[str, CredentialFacts]:
+def load_credentials(session: Session, numbers: Iterable[str | None]) -> dict[str, CredentialFacts]:
     numbers = {number for number in numbers if number}
     ordered: dict[str, int] = {}
     for row in select_in(session, lambda match: select(
@@ -84,7 +112,7 @@ def load_credentials(session: Session, numbers: Iterable[str]) -> dict[str, Cred
                 match(t.StudentCredential.credential_number)), numbers)}
 
 
-def existing_organizations(session: Session, codes: Iterable[str]) -> frozenset[str]:
+def existing_organizations(session: Session, codes: Iterable[str | None]) -> frozenset[str]:
     return frozenset(row.code for row in select_in(
         session, lambda match: select(t.Organization.code).where(match(t.Organization.code)),
         {c for c in codes if c}))
@@ -116,10 +144,6 @@ def _item_row(order_id: int, number: int, item: OrderItem, status: str) -> dict:
             "provided_consent_for_school_release": item.provided_consent_for_school_release,
             "status": status}
 
-
-def item_status_for(order_status: str) -> str:
-    """Items follow their order: Ordered items wait to be processed; others are being built."""
-    return "Ordered" if order_status == "Ordered" else "UnderConstruction"
 
 
 def insert_orders(session: Session, orders: Sequence[tuple[DocumentOrder, int]], *, updated_by: str,

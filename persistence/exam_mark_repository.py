@@ -19,15 +19,35 @@ from sqlalchemy.orm import Session
 from operations.submit_diploma_exam_mark import model as m
 from operations.submit_diploma_exam_mark.book import Enrolments, MarkBook
 from operations.submit_diploma_exam_mark.changes import PlannedChange
-from pasi_core.domain.students import Student, is_well_formed_asn
-from pasi_core.errors import ConcurrentUpdateDetected
+from pasi_core.kernel.students import Student, is_well_formed_asn
+from pasi_core.kernel.errors import ConcurrentUpdateDetected
 from persistence import models as t
-from persistence.bulk import bulk_insert, lock_rows, select_in
-from persistence.code_tables import load_code_tables
+from pasi_core.kernel.code_tables import CodeTables
+from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
 
 
-def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
-              lock: bool) -> MarkBook:
+class SqlExamMarkRepository:
+    """:class:`operations.submit_diploma_exam_mark.ports.ExamMarkRepository` on SQLAlchemy."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def load_book(self, submitted: Sequence[m.SubmittedExamMark], codes: CodeTables) -> MarkBook:
+        return load_book(self._session, submitted, codes)
+
+    def save_changes(self, changes: Sequence[PlannedChange], *, updated_by: str, now: datetime,
+                     originally_stored: dict[str, m.StoredExamMark],
+                     original_fee_links: dict[str, str],
+                     original_activity: dict[str, int]) -> None:
+        save_changes(self._session, changes, updated_by=updated_by, now=now,
+                     originally_stored=originally_stored, original_fee_links=original_fee_links,
+                     original_activity=original_activity)
+
+
+def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
+              codes: CodeTables) -> MarkBook:
+    # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL locks rows.
+    lock = is_postgresql(session)
     ref_ids = {s.mark.ref_id for s in submitted}
     asns = {s.mark.asn for s in submitted if is_well_formed_asn(s.mark.asn)}
     asns |= {row.asn for row in select_in(
@@ -70,7 +90,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark], *,
         fee_links=_load_fee_links(session, mark_refs),
         enrolments=_load_enrolments(session, person_asns),
         activity_school_years=_load_activity(session, asns),
-        codes=load_code_tables(session),
+        codes=codes,
     )
 
 

@@ -27,6 +27,8 @@ GUID = String(36)
 ASN = String(9)
 ORG = String(6)
 CODE = String(20)
+SYSTEM_CODE = String(40)
+"""The PASISystem contract's SystemCode (at most 40 characters)."""
 
 
 class Base(DeclarativeBase):
@@ -297,13 +299,13 @@ class DocumentOrder(Base):
     __tablename__ = "document_order"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     billing_information_id: Mapped[int] = mapped_column(Integer, default=0)
-    order_received_method: Mapped[str] = mapped_column(CODE)
-    order_status: Mapped[str] = mapped_column(CODE)
+    order_received_method: Mapped[str] = mapped_column(SYSTEM_CODE)
+    order_status: Mapped[str] = mapped_column(SYSTEM_CODE)
     requestor_name: Mapped[str | None] = mapped_column(String(200))
     order_placed_utc: Mapped[datetime | None] = mapped_column(DateTime)
     education_account_identifier: Mapped[str | None] = mapped_column(String(50))
     education_account_organization: Mapped[str | None] = mapped_column(ORG)
-    payment_method: Mapped[str | None] = mapped_column(String(40))
+    payment_method: Mapped[str | None] = mapped_column(String(50))
     payment_transaction_id: Mapped[str | None] = mapped_column(String(100))
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(BigInteger)
@@ -318,22 +320,23 @@ class DocumentOrderItem(Base):
                                           primary_key=True)
     item_number: Mapped[int] = mapped_column(Integer, primary_key=True)
     asn: Mapped[str] = mapped_column(ASN, ForeignKey("student.asn"), index=True)
-    document_type: Mapped[str] = mapped_column(CODE)
+    document_type: Mapped[str] = mapped_column(SYSTEM_CODE)
     credential_number: Mapped[str | None] = mapped_column(String(10), index=True)
     delivery_method: Mapped[str] = mapped_column(String(40))
-    document_language: Mapped[str] = mapped_column(CODE)
-    process_expectation: Mapped[str | None] = mapped_column(String(40))
+    document_language: Mapped[str] = mapped_column(SYSTEM_CODE)
+    process_expectation: Mapped[str | None] = mapped_column(String(50))
     number_of_copies: Mapped[int] = mapped_column(Integer)
     amount_collected: Mapped[str] = mapped_column(String(20))
     """A decimal amount, kept as text to stay exact."""
     recipient_is_student: Mapped[bool] = mapped_column(Boolean)
     recipient_name: Mapped[str | None] = mapped_column(String(200))
-    address_lines: Mapped[str | None] = mapped_column(String(400))
+    address_lines: Mapped[str | None] = mapped_column(String(410))
+    """Up to four lines of 100 characters, joined by newlines."""
     city: Mapped[str | None] = mapped_column(String(100))
     province_state: Mapped[str | None] = mapped_column(String(50))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
+    postal_code: Mapped[str | None] = mapped_column(String(50))
     country: Mapped[str | None] = mapped_column(String(100))
-    fax_number: Mapped[str | None] = mapped_column(String(30))
+    fax_number: Mapped[str | None] = mapped_column(String(50))
     control_schedule_id: Mapped[int | None] = mapped_column(Integer)
     provided_consent_for_school_release: Mapped[bool | None] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(30))
@@ -398,7 +401,11 @@ class RequestAudit(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 of the request body as received."""
     record_outcomes: Mapped[str | None] = mapped_column(Text)
-    """JSON list of [RefId or ASN, version, [rule numbers]] per record, in request order."""
+    """JSON list of [position, version, [rule numbers]] per record, in request order
+    (rows of chain format v1 named the record by its RefId or ASN instead)."""
+    operator: Mapped[str | None] = mapped_column(String(200))
+    """The Student Records user behind a screen action or job (chain format v2)."""
+    chain_format: Mapped[str] = mapped_column(String(4), default="v1", server_default="v1")
     previous_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
 
@@ -455,6 +462,7 @@ class ClientCertificate(Base):
     client_id: Mapped[int] = mapped_column(Integer, ForeignKey("pasi_client.id"), index=True)
     subject: Mapped[str] = mapped_column(String(400))
     not_valid_after_utc: Mapped[datetime] = mapped_column(DateTime)
+    not_valid_before_utc: Mapped[datetime | None] = mapped_column(DateTime)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     registered_utc: Mapped[datetime] = mapped_column(DateTime)
 

@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from operations.submit_diploma_exam_mark.model import RescoreRequest as RescoreFacts
 from operations.submit_diploma_exam_mark.model import rescore_request_status
-from pasi_core.errors import ReferenceDataError
+from pasi_core.kernel.errors import ReferenceDataError
 from persistence import models as t
-from persistence import credential_numbers
 from persistence.bulk import chunked
 from persistence.reference_schema import REFERENCE_DATA_SCHEMA
-from persistence.unit_of_work import UnitOfWork
+from persistence.unit_of_work import SqlUnitOfWork
 from persistence.versions import allocate_versions
 
 MAX_REPORTED_PROBLEMS = 25
@@ -118,7 +117,7 @@ def load_file(session_factory: sessionmaker[Session], path: str | Path) -> LoadR
 
 def load_document(session_factory: sessionmaker[Session], document: dict) -> LoadReport:
     validate_document(document)
-    with UnitOfWork(session_factory) as uow:
+    with SqlUnitOfWork(session_factory) as uow:
         loader = _Loader(uow.session, document)
         loader.check_references()
         loader.write()
@@ -298,10 +297,6 @@ class _Loader:
         for section in ("CredentialAchievements", "StudentCredentials"):
             for i, entry in enumerate(doc[section]):
                 need_code(f"{section}[{i}]", "CredentialType", "CredentialType", entry["CredentialType"])
-        for i, entry in enumerate(doc["StudentCredentials"]):
-            if not credential_numbers.is_valid(entry["CredentialNumber"]):
-                problems.add(f"StudentCredentials[{i}]", "CredentialNumber",
-                             "the last digit is not the number's check digit")
 
         marks = {lower(m["RefId"]) for m in doc["DiplomaExamMarks"]} | self._existing(
             t.ExamMark.ref_id, {lower(r["ExamMarkRefId"]) for r in doc["RescoreRequests"]})

@@ -1,73 +1,131 @@
-"""The unit of work: one database transaction that rolls back unless committed."""
+"""The unit of work on SQLAlchemy: one transaction that rolls back unless committed.
+
+It implements :class:`operations.unit_of_work.UnitOfWork`: the service
+layer sees repositories, never a session.  A read-only unit of work begins
+a deferred transaction on SQLite (it never takes the write lock, so
+``/health`` and certificate lookups never wait behind a batch); a writing
+one begins ``BEGIN IMMEDIATE`` (persistence/database.py).
+
+A collision with a concurrent transaction (a unique key taken, a deadlock,
+a serialization failure, SQLite's lock timeout) leaves the block as
+:class:`~pasi_core.kernel.errors.ConcurrentUpdateDetected`, which
+:func:`operations.unit_of_work.run_retrying` answers by running the work
+again.
+"""
 from __future__ import annotations
 
-import logging
-import time
-from typing import Callable, TypeVar
+from functools import cached_property
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pasi_core.errors import ConcurrentUpdateDetected
+from pasi_core.kernel.errors import ConcurrentUpdateDetected
+from persistence.audit_log import SqlAuditLog
+from persistence.bulk_award_repository import SqlBulkRunRepository
+from persistence.code_tables import SqlCodeTableSource
+from persistence.credential_numbers import SqlCredentialNumberSource
+from persistence.credential_repository import SqlCredentialRepository
+from persistence.database import READ_ONLY
+from persistence.document_order_repository import SqlDocumentOrderRepository
+from persistence.exam_mark_repository import SqlExamMarkRepository
+from persistence.replay import SqlReplayStore
+from persistence.versions import SqlVersionSource
 
-log = logging.getLogger("pasi_core.unit_of_work")
-T = TypeVar("T")
-
-
-class UnitOfWork:
-    """``with UnitOfWork(factory) as uow: ...; uow.commit()``.
-
-    Leaving the block without :meth:`commit` (an exception, or simply
-    forgetting) rolls everything back, so nothing is ever half-applied.
-    """
-
-    def __init__(self, session_factory: sessionmaker[Session]):
-        self._session_factory = session_factory
-        self.session: Session | None = None
-
-    def __enter__(self) -> "UnitOfWork":
-        self.session = self._session_factory()
-        self.session.begin()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
-
-    def commit(self) -> None:
-        self.session.commit()
-
-    @property
-    def is_postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
-
-
-MAX_ATTEMPTS = 4
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 
-def run_retrying(session_factory: sessionmaker[Session], work: Callable[[UnitOfWork], T]) -> T:
-    """Run ``work`` in a fresh unit of work; re-run it when it collided with a
-    concurrent request (a unique key taken, a deadlock, a serialization failure,
-    a row that moved), up to :data:`MAX_ATTEMPTS` times.  ``work`` commits."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+class SqlUnitOfWork:
+    """``with factory() as uow: ...; uow.commit()``."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False):
+        self._sessions = sessions
+        self._read_only = read_only
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._sessions()
+        if self._read_only:
+            session.connection(execution_options=READ_ONLY)
+        else:
+            session.begin()
+        self._session = session
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        session = self.session
         try:
-            with UnitOfWork(session_factory) as uow:
-                return work(uow)
-        except (IntegrityError, ConcurrentUpdateDetected, DBAPIError) as error:
-            if attempt == MAX_ATTEMPTS or not is_retryable(error):
-                raise
-            log.info("concurrent update detected (%s); retrying, attempt %d",
-                     type(error).__name__, attempt + 1)
-            time.sleep(0.01 * attempt)
-    raise AssertionError("unreachable")
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+        if exc is not None and is_collision(exc):
+            raise ConcurrentUpdateDetected(type(exc).__name__) from exc
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self.session.commit()
+
+    # Repositories: built on first use, sharing the unit of work's session.
+    @cached_property
+    def exam_marks(self) -> SqlExamMarkRepository:
+        return SqlExamMarkRepository(self.session)
+
+    @cached_property
+    def credentials(self) -> SqlCredentialRepository:
+        return SqlCredentialRepository(self.session)
+
+    @cached_property
+    def document_orders(self) -> SqlDocumentOrderRepository:
+        return SqlDocumentOrderRepository(self.session)
+
+    @cached_property
+    def bulk_runs(self) -> SqlBulkRunRepository:
+        return SqlBulkRunRepository(self.session)
+
+    @cached_property
+    def code_tables(self) -> SqlCodeTableSource:
+        return SqlCodeTableSource(self.session)
+
+    @cached_property
+    def versions(self) -> SqlVersionSource:
+        return SqlVersionSource(self.session)
+
+    @cached_property
+    def credential_numbers(self) -> SqlCredentialNumberSource:
+        return SqlCredentialNumberSource(self.session)
+
+    @cached_property
+    def replays(self) -> SqlReplayStore:
+        return SqlReplayStore(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditLog:
+        return SqlAuditLog(self.session)
 
 
-def is_retryable(error: Exception) -> bool:
-    if isinstance(error, (IntegrityError, ConcurrentUpdateDetected)):
+class SqlUnitOfWorkFactory:
+    """:class:`operations.unit_of_work.UnitOfWorkFactory` over a session factory."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions, read_only=read_only)
+
+
+def is_collision(error: BaseException) -> bool:
+    """Did this database error come from a concurrent transaction (worth a retry)?"""
+    if isinstance(error, IntegrityError):
         return True
+    if not isinstance(error, DBAPIError):
+        return False
     original = getattr(error, "orig", None)
     if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
         return True

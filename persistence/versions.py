@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from persistence.bulk import is_postgresql
 from persistence.schema import VERSION_SEQUENCE
 
 COUNTER_NAME = "pasi_core_version"
@@ -18,7 +19,7 @@ COUNTER_NAME = "pasi_core_version"
 def allocate_versions(session: Session, count: int) -> list[int]:
     if count <= 0:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         rows = session.execute(
             text(f"SELECT nextval('{VERSION_SEQUENCE}') FROM generate_series(1, :n)"), {"n": count})
         return sorted(row[0] for row in rows)
@@ -28,16 +29,9 @@ def allocate_versions(session: Session, count: int) -> list[int]:
     return list(range(last - count + 1, last + 1))
 
 
-class VersionAllocator:
-    """Hands out versions one at a time, fetching them in blocks of ``block_size``."""
-
-    def __init__(self, session: Session, block_size: int):
+class SqlVersionSource:
+    def __init__(self, session: Session):
         self._session = session
-        self._block_size = max(1, block_size)
-        self._available: list[int] = []
 
-    def __call__(self) -> int:
-        if not self._available:
-            self._available = allocate_versions(self._session, self._block_size)
-            self._available.reverse()
-        return self._available.pop()
+    def allocate(self, count: int) -> list[int]:
+        return allocate_versions(self._session, count)

@@ -10,10 +10,10 @@ import zeep
 from zeep.transports import Transport
 
 import pasi_core  # noqa: F401  (makes spyne importable first)
-from pasi_core.application import create_wsgi_app
-from pasi_core.authentication import DevelopmentAuthenticator
-from pasi_core.config import Settings
-from pasi_core.server import make_development_server
+from pasi_core.app.application import create_wsgi_app
+from pasi_core.soap.authentication import DevelopmentAuthenticator
+from pasi_core.kernel.settings import Settings
+from pasi_core.app.server import make_development_server
 from persistence import schema
 from persistence.database import create_database_engine
 from tests.support import province, store

@@ -19,6 +19,7 @@ from operations.bulk_award_and_order.selection import Criteria
 from persistence import demo
 from persistence import models as t
 from persistence.database import session_factory
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.support import store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def counts(engine) -> tuple[int, int, int]:
 
 def test_a_search_without_a_run_changes_nothing(province, tmp_path):
     before = counts(province)
-    result = job.search(session_factory(province), Criteria(), out_dir=tmp_path, now=NOW)
+    result = job.search(SqlUnitOfWorkFactory(session_factory(province)), Criteria(), out_dir=tmp_path, now=NOW)
     assert counts(province) == before
     rows = read_csv(result.pre_processing_csv)
     assert len(rows) == len(result.selected) > 500
@@ -63,7 +64,7 @@ def test_a_run_accounts_for_every_selected_student(province, tmp_path):
                                           "ShortDescription": "Certificate of High School Achievement",
                                           "Attributes": {"AwardingOrder": 6, "AllowedAfter": ["AHSD", "HSED"],
                                                          "DocumentType": "NO-SUCH-DOCUMENT"}}]})
-    sessions = session_factory(province)
+    sessions = SqlUnitOfWorkFactory(session_factory(province))
     run_id, selection = job.start_run(sessions, Criteria(), "manual", now=NOW, out_dir=tmp_path)
     summary = job.resume_run(sessions, run_id, clock=lambda: NOW, out_dir=tmp_path)
     successful, unsuccessful = (read_csv(path) for path in summary.files)
@@ -98,7 +99,7 @@ def test_a_run_accounts_for_every_selected_student(province, tmp_path):
 
 
 def test_criteria_limit_the_selection(province):
-    sessions = session_factory(province)
+    sessions = SqlUnitOfWorkFactory(session_factory(province))
     everyone = job.search(sessions, Criteria(), now=NOW).selected
     school = job.search(sessions, Criteria(school="S.0101"), now=NOW).selected
     authority = job.search(sessions, Criteria(authority="A.0001"), now=NOW).selected
@@ -115,7 +116,7 @@ def test_criteria_limit_the_selection(province):
 def test_a_killed_run_resumes_and_never_awards_a_student_twice(province, database_url, tmp_path):
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_BULK_CHUNK_SIZE="15",
                PASI_LOG_LEVEL="WARNING")
-    cli = [sys.executable, "-m", "pasi_core.cli", "bulk-award"]
+    cli = [sys.executable, "-m", "pasi_core.app.cli", "bulk-award"]
     run = subprocess.Popen(cli + ["run", "--out-dir", str(tmp_path)], cwd=PROJECT_ROOT, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     # Our SQLite engines begin every transaction with BEGIN IMMEDIATE, so a watcher on

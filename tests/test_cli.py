@@ -23,7 +23,7 @@ STANDARD_CODE_VALUES = len(json.loads(
 def command() -> list[str]:
     if CONSOLE_SCRIPT.exists():
         return [str(CONSOLE_SCRIPT)]
-    return [sys.executable, "-m", "pasi_core.cli"]
+    return [sys.executable, "-m", "pasi_core.app.cli"]
 
 
 class Cli:

@@ -38,7 +38,7 @@ def gunicorn_two_workers(db, database_url):
     port = _free_port()
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING")
     process = subprocess.Popen(
-        [sys.executable, "-m", "pasi_core.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
+        [sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "2"],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from zeep.exceptions import Fault
 
-from persistence import credential_numbers
+from pasi_core.kernel import credential_numbers
 from persistence import models as t
 from tests.support import province as p
 from tests.support import store
@@ -32,7 +32,7 @@ def credentials_of(engine, asn):
 def test_the_highest_achieved_credential_is_awarded_with_a_number_and_a_trigger(pasi_system, clock):
     (answer,) = pasi_system.awards([p.C_READY])
     assert rules(answer) == [] and answer.CredentialType == "AHSD"
-    assert credential_numbers.is_valid(answer.CredentialNumber) and answer.PASICoreVersion > 0
+    assert credential_numbers.has_our_check_digit(answer.CredentialNumber) and answer.PASICoreVersion > 0
     (stored,) = credentials_of(pasi_system.engine, p.C_READY)
     assert stored["credential_number"] == answer.CredentialNumber and stored["version"] == answer.PASICoreVersion
     assert stored["school_year"] == 2025, "the latest official mark with credit awarded"

@@ -38,7 +38,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 
-from pasi_core.domain.school_years import school_year_of
+from pasi_core.kernel.school_years import school_year_of
 from persistence import models as t
 from tests.support import store
 from tests.support.soap import (
@@ -108,7 +108,7 @@ def gunicorn(db, database_url, tmp_path):
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pasi_core.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
+            [sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
              "--port", str(port), "--workers", "2"],
             cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = Gunicorn(f"http://127.0.0.1:{port}", port, process, log_path)

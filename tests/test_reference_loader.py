@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from pasi_core.errors import ReferenceDataError
+from pasi_core.kernel.errors import ReferenceDataError
 from persistence import models as t
 from persistence.database import session_factory
 from persistence.reference_loader import load_file

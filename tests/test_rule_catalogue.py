@@ -10,8 +10,8 @@ import pytest
 from operations.construct_document_order import rules as order_rules
 from operations.submit_credential_awarding_multiple import rules as award_rules
 from operations.submit_diploma_exam_mark import rules
-from pasi_core import rule_catalogue
-from pasi_core.rule_docs import render_markdown, rule_functions
+from pasi_core.kernel import rule_catalogue
+from pasi_core.app.rule_docs import render_markdown, rule_functions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

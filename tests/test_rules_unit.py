@@ -11,10 +11,10 @@ from operations.submit_diploma_exam_mark.fees import assess_registration_fee, sh
 from operations.submit_diploma_exam_mark.model import (
     ComponentMark, Exam, ExamComponent, ExamMark, ExamSitting, RescoreRequest, StoredExamMark,
     SubmittedExamMark, WaivedFee, rescore_request_status)
-from pasi_core.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
-from pasi_core.domain.code_tables import CodeTables, CodeValue
-from pasi_core.domain.school_years import display_school_year, school_year_of
-from pasi_core.domain.students import Student, display_asn
+from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
+from pasi_core.kernel.code_tables import CodeTables, CodeValue
+from pasi_core.kernel.school_years import display_school_year, school_year_of
+from pasi_core.kernel.students import Student, display_asn
 
 NOW = datetime(2026, 3, 2, 12)
 SCHOOL = Caller("S.0001", frozenset({SUBMIT_ACADEMIC_RECORD_USER}))

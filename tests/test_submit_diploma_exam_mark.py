@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 from zeep.exceptions import Fault
 
-from operations.submit_diploma_exam_mark.handler import submit_diploma_exam_marks
+from operations.submit_diploma_exam_mark.service import submit_diploma_exam_marks
 from operations.submit_diploma_exam_mark.model import ComponentMark, ExamMark, SubmittedExamMark
 from persistence import models as t
 from persistence.database import session_factory
+from persistence.unit_of_work import SqlUnitOfWork
 from tests.support import province as p
 from tests.support import store
 from tests.support.soap import registration, result
@@ -187,13 +188,16 @@ def test_restoring_a_mark_unlinks_a_deleted_registration_request(pasi, db):
 
 def test_remove_repeat_registration_marks_deletes_the_other_registrations(db):
     """The internal flag of the PASIprep screens: not in the WSDL, a handler parameter."""
-    from pasi_core.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
+    from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
     ministry = Caller("O.1", frozenset({SUBMIT_ACADEMIC_RECORD_USER, MINISTRY_CLIENT_USER}))
     factory = session_factory(db)
 
     def submit(records, **flags):
         submitted = [_as_submitted(i, r) for i, r in enumerate(records)]
-        return submit_diploma_exam_marks(factory, ministry, submitted, now=p.NOW, **flags)
+        with SqlUnitOfWork(factory) as uow:
+            outcomes = submit_diploma_exam_marks(uow, ministry, submitted, now=p.NOW, **flags)
+            uow.commit()
+        return outcomes
 
     first = registration(asn=p.S1, exam=p.OPEN_ELA, centre="S.0001")
     (created,) = submit([first])

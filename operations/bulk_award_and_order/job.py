@@ -13,38 +13,35 @@ on resume, or reported so.
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from operations.construct_document_order.handler import construct_orders_in
 from operations.construct_document_order.model import ORDERED, DocumentOrder, OrderItem
-from operations.submit_credential_awarding_multiple.handler import award_in
+from operations.construct_document_order.service import construct_orders
 from operations.submit_credential_awarding_multiple.model import AwardingOrder
-from pasi_core.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, Caller
-from persistence import bulk_award_repository as store
-from persistence.credential_repository import load_student_records
-from persistence.code_tables import load_code_tables
-from persistence.unit_of_work import UnitOfWork
+from operations.submit_credential_awarding_multiple.service import award_credentials
+from operations.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, Caller
+from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.errors import PasiError
 
+from . import ports as store
 from . import reports
 from .selection import Criteria, Selected, select
 
 STUDENT_RECORDS = Caller("O.1", frozenset({PASI_SYSTEM_USER, MINISTRY_CLIENT_USER}),
                          client_name="Student Records bulk award and order")
 DELIVERY_METHODS = {"automated": "AutomatedPlusCardboard", "manual": "ManualMail"}
-CHUNK = int(os.environ.get("PASI_BULK_CHUNK_SIZE", "500"))
+CHUNK = 500
 """Students awarded (then ordered) per transaction; smaller chunks lose less work to an interruption."""
 LOAD_CHUNK = 2000
 
 
-class BulkAwardError(Exception):
-    pass
+class BulkAwardError(PasiError):
+    """A bulk run cannot start or go on (bad criteria, an unknown run, ...)."""
 
 
 @dataclass
@@ -65,46 +62,46 @@ class RunSummary:
     files: list[Path] = field(default_factory=list)
 
 
-def _order(session: Session) -> AwardingOrder:
-    return AwardingOrder.from_code_tables(load_code_tables(session))
+def awarding_order(uow: UnitOfWork) -> AwardingOrder:
+    return AwardingOrder.from_code_tables(uow.code_tables.load())
 
 
-def check_criteria(session: Session, criteria: Criteria) -> Criteria:
-    order = _order(session)
+def check_criteria(uow: UnitOfWork, criteria: Criteria) -> Criteria:
+    order = awarding_order(uow)
     bad = [code for code in criteria.credential_types if not order.in_order(code)]
     if bad:
         raise BulkAwardError(f"credential type(s) {', '.join(bad)} cannot be awarded in bulk (unknown, "
                              "or awarded singly only, like the Honorary High School Diploma)")
-    from persistence import models as t
+    found = {}
     for code, kind in ((criteria.authority, "Authority"), (criteria.school, "School")):
         if code is not None:
-            found = session.get(t.Organization, code)
-            if found is None or found.kind != kind:
+            found[kind] = uow.bulk_runs.organization(code)
+            if found[kind] is None or found[kind].kind != kind:
                 raise BulkAwardError(f"{code} is not a known {kind.lower()}")
     if criteria.school and criteria.authority:
-        if session.get(t.Organization, criteria.school).authority_code != criteria.authority:
+        if found["School"].authority_code != criteria.authority:
             raise BulkAwardError(f"school {criteria.school} is not in authority {criteria.authority}")
     types = criteria.credential_types or tuple(sorted((c for c in order.types if order.in_order(c)),
                                                       key=order.rank))
     return Criteria(criteria.authority, criteria.school, types)
 
 
-def search(session_factory: sessionmaker[Session], criteria: Criteria, *, out_dir: Path | None = None,
+def search(new_unit_of_work: UnitOfWorkFactory, criteria: Criteria, *, out_dir: Path | None = None,
            now: datetime, progress: Callable[[int], None] | None = None) -> SearchResult:
     """Select the students (read only) and optionally write the Pre-Processing CSV."""
-    with session_factory() as session:
-        criteria = check_criteria(session, criteria)
-        order = _order(session)
+    with new_unit_of_work(read_only=True) as uow:
+        criteria = check_criteria(uow, criteria)
+        order = awarding_order(uow)
         types = frozenset(criteria.credential_types)
-        asns = store.candidates(session, criteria)
+        asns = uow.bulk_runs.candidates(criteria)
         selected: list[Selected] = []
         for start in range(0, len(asns), LOAD_CHUNK):
             chunk = asns[start:start + LOAD_CHUNK]
-            records = load_student_records(session, chunk, lock=False)
+            records = uow.credentials.load_student_records(chunk, for_update=False)
             selected += [s for s in (select(records[a], order, types) for a in chunk if a in records) if s]
             if progress:
                 progress(len(chunk))
-        rows = _rows(session, selected, order)
+        rows = _rows(uow, selected, order)
     result = SearchResult(criteria, selected, rows)
     if out_dir is not None:
         result.pre_processing_csv = reports.write(
@@ -113,8 +110,8 @@ def search(session_factory: sessionmaker[Session], criteria: Criteria, *, out_di
     return result
 
 
-def _rows(session: Session, selected: list[Selected], order: AwardingOrder) -> dict[str, reports.Row]:
-    found = store.profiles(session, (s.asn for s in selected))
+def _rows(uow: UnitOfWork, selected: list[Selected], order: AwardingOrder) -> dict[str, reports.Row]:
+    found = uow.bulk_runs.profiles(s.asn for s in selected)
     rows = {}
     for s in selected:
         p = found[s.asn]
@@ -126,83 +123,80 @@ def _rows(session: Session, selected: list[Selected], order: AwardingOrder) -> d
     return rows
 
 
-def start_run(session_factory: sessionmaker[Session], criteria: Criteria, delivery: str, *,
+def start_run(new_unit_of_work: UnitOfWorkFactory, criteria: Criteria, delivery: str, *,
               now: datetime, out_dir: Path) -> tuple[int, SearchResult]:
     """Select the students again (the data may have moved since the search) and record the run."""
     if delivery not in DELIVERY_METHODS:
         raise BulkAwardError(f"delivery method must be one of {', '.join(DELIVERY_METHODS)}")
-    result = search(session_factory, criteria, out_dir=out_dir, now=now)
-    with UnitOfWork(session_factory) as uow:
-        run_id = store.create_run(uow.session, result.criteria, DELIVERY_METHODS[delivery],
-                                  result.selected, now)
+    result = search(new_unit_of_work, criteria, out_dir=out_dir, now=now)
+    with new_unit_of_work() as uow:
+        run_id = uow.bulk_runs.create_run(result.criteria, DELIVERY_METHODS[delivery],
+                                          result.selected, now)
         uow.commit()
     return run_id, result
 
 
-def resume_run(session_factory: sessionmaker[Session], run_id: int, *, clock: Callable[[], datetime],
+def resume_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, clock: Callable[[], datetime],
                out_dir: Path, progress: Callable[[int], None] | None = None) -> RunSummary:
     """Award and order every student of the run not yet done; write the post-processing CSVs."""
-    with session_factory() as session:
-        details = store.run_details(session, run_id)
+    with new_unit_of_work(read_only=True) as uow:
+        details = uow.bulk_runs.run_details(run_id)
     if details is None:
         raise BulkAwardError(f"there is no bulk run {run_id}")
-    criteria, delivery_method, _ = details
-    while _award_chunk(session_factory, run_id, clock(), progress):
+    while _award_chunk(new_unit_of_work, run_id, clock(), progress, details.delivery_method):
         pass
-    while _order_chunk(session_factory, run_id, clock(), delivery_method):
+    while _order_chunk(new_unit_of_work, run_id, clock(), details.delivery_method):
         pass
-    with UnitOfWork(session_factory) as uow:
-        store.finish_run(uow.session, run_id, clock())
+    with new_unit_of_work() as uow:
+        uow.bulk_runs.finish_run(run_id, clock())
         uow.commit()
-    return write_reports(session_factory, run_id, out_dir=out_dir, now=clock())
+    return write_reports(new_unit_of_work, run_id, out_dir=out_dir, now=clock())
 
 
-def _award_chunk(session_factory, run_id: int, now: datetime, progress) -> bool:
-    with UnitOfWork(session_factory) as uow:
-        pending = store.students_in_state(uow.session, run_id, store.SELECTED, CHUNK)
+def _award_chunk(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: datetime, progress,
+                 delivery_method: str) -> bool:
+    with new_unit_of_work() as uow:
+        pending = uow.bulk_runs.students_in_state(run_id, store.SELECTED, CHUNK)
         if not pending:
             return False
-        outcomes = award_in(uow.session, STUDENT_RECORDS, [s.asn for s in pending], now=now,
-                            lock=uow.is_postgresql)
-        store.set_states(uow.session, run_id, [
+        outcomes = award_credentials(uow, STUDENT_RECORDS, [s.asn for s in pending], now=now)
+        uow.bulk_runs.set_states(run_id, [
             {"position": s.position, "state": store.AWARDED, "credential_number": o.credential_number}
             if o.awarded else
             {"position": s.position, "state": store.AWARD_FAILED,
              "rejections": json.dumps([[r.rule_id, r.message] for r in o.rejections])}
             for s, o in zip(pending, outcomes)])
         uow.commit()
-    _order_chunk_for(session_factory, run_id, now, [s.position for s in pending])
+    _order_chunk_for(new_unit_of_work, run_id, now, [s.position for s in pending], delivery_method)
     if progress:
         progress(len(pending))
     return True
 
 
-def _order_chunk(session_factory, run_id: int, now: datetime, delivery_method: str) -> bool:
+def _order_chunk(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: datetime,
+                 delivery_method: str) -> bool:
     """Orders for students awarded but not yet ordered (after an interruption)."""
-    with session_factory() as session:
-        pending = store.students_in_state(session, run_id, store.AWARDED, CHUNK)
+    with new_unit_of_work(read_only=True) as uow:
+        pending = uow.bulk_runs.students_in_state(run_id, store.AWARDED, CHUNK)
     if not pending:
         return False
-    _order_chunk_for(session_factory, run_id, now, [s.position for s in pending], delivery_method)
+    _order_chunk_for(new_unit_of_work, run_id, now, [s.position for s in pending], delivery_method)
     return True
 
 
-def _order_chunk_for(session_factory, run_id: int, now: datetime, positions: list[int],
-                     delivery_method: str | None = None) -> None:
-    with UnitOfWork(session_factory) as uow:
-        session = uow.session
-        if delivery_method is None:
-            delivery_method = store.run_details(session, run_id)[1]
-        awarded = [s for s in store.all_students_at(session, run_id, positions) if s.state == store.AWARDED]
+def _order_chunk_for(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: datetime,
+                     positions: list[int], delivery_method: str) -> None:
+    with new_unit_of_work() as uow:
+        awarded = [s for s in uow.bulk_runs.students_at(run_id, positions) if s.state == store.AWARDED]
         if not awarded:
             return
-        credentials = store.credentials(session, (s.credential_number for s in awarded))
-        addresses = store.current_addresses(session, (s.asn for s in awarded), now.date())
-        codes = load_code_tables(session)
+        credentials = uow.bulk_runs.credentials(s.credential_number for s in awarded)
+        addresses = uow.bulk_runs.current_addresses((s.asn for s in awarded), now.date())
+        codes = uow.code_tables.load()
         orders = [credential_order(credentials[s.credential_number], addresses.get(s.asn),
                                    delivery_method, codes, now) for s in awarded]
-        outcomes = construct_orders_in(session, STUDENT_RECORDS, orders, now=now, lock=uow.is_postgresql)
-        store.set_states(session, run_id, [
+        outcomes = construct_orders(uow, STUDENT_RECORDS, orders, now=now)
+        uow.bulk_runs.set_states(run_id, [
             {"position": s.position, "state": store.ORDERED, "credential_number": s.credential_number,
              "document_order_id": o.order_id} if o.saved else
             {"position": s.position, "state": store.ORDER_FAILED, "credential_number": s.credential_number,
@@ -211,8 +205,8 @@ def _order_chunk_for(session_factory, run_id: int, now: datetime, positions: lis
         uow.commit()
 
 
-def credential_order(credential, address: store.Address | None, delivery_method: str, codes,
-                     now: datetime) -> DocumentOrder:
+def credential_order(credential: store.AwardedCredential, address: store.Address | None,
+                     delivery_method: str, codes: CodeTables, now: datetime) -> DocumentOrder:
     """PASI's credential-order defaults (reference §3.3): one item, to the student, one copy,
     nothing collected, Ordered, the credential type's document type, the current mailing
     address or none."""
@@ -234,17 +228,18 @@ def credential_order(credential, address: store.Address | None, delivery_method:
                          items=(item,), requestor_name="Alberta Education", order_placed_utc=now)
 
 
-def write_reports(session_factory: sessionmaker[Session], run_id: int, *, out_dir: Path,
+def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,
                   now: datetime) -> RunSummary:
     """The Post-Processing Successful and Un-successful CSVs of a run, from its stored states."""
-    with session_factory() as session:
-        from persistence import models as t
-        run = session.get(t.BulkAwardRun, run_id)
-        criteria, delivery_method, _ = store.run_details(session, run_id)
-        students = store.all_students(session, run_id)
-        order = _order(session)
-        profiles = store.profiles(session, (s.asn for s in students))
-        credentials = store.credentials(session, (s.credential_number for s in students if s.credential_number))
+    with new_unit_of_work(read_only=True) as uow:
+        details = uow.bulk_runs.run_details(run_id)
+        if details is None:
+            raise BulkAwardError(f"there is no bulk run {run_id}")
+        delivery_method = details.delivery_method
+        students = uow.bulk_runs.all_students(run_id)
+        order = awarding_order(uow)
+        profiles = uow.bulk_runs.profiles(s.asn for s in students)
+        credentials = uow.bulk_runs.credentials(s.credential_number for s in students)
     summary = RunSummary(run_id, len(students))
     successful, unsuccessful = [], []
     for s in students:
@@ -273,7 +268,7 @@ def write_reports(session_factory: sessionmaker[Session], run_id: int, *, out_di
             unsuccessful.append(row + ["Award"] + reports.rules_cells(rejections))
         else:
             unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
-    started = run.started_utc
+    started = details.started_utc
     summary.files = [
         reports.write(out_dir / reports.file_name(started, "Successful"), reports.SUCCESSFUL_COLUMNS, successful),
         reports.write(out_dir / reports.file_name(started, "Un-successful"), reports.UNSUCCESSFUL_COLUMNS,

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from pasi_core.domain.school_years import display_school_year
-from pasi_core.domain.students import display_asn
-from persistence.credential_numbers import display
+from pasi_core.kernel.school_years import display_school_year
+from pasi_core.kernel.students import display_asn
+from pasi_core.kernel.credential_numbers import display
 
 PRE_PROCESSING_COLUMNS = [
     "ASN", "Legal Last Name", "Legal First Name", "Legal Middle Name", "Authority Code",

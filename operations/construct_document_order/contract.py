@@ -1,10 +1,10 @@
 """The spyne types of ConstructDocumentOrder (PASISystem endpoint)."""
 from __future__ import annotations
 
-from spyne import ComplexModel
+from spyne import ComplexModel, ServiceBase, rpc
 from spyne.model.primitive import Decimal, Integer32
 
-from pasi_core import namespaces
+from pasi_core.contract import namespaces
 from pasi_core.contract.common import CallerInfo, OrganizationCode, PASICoreVersion, Rejection, Text50, Text100
 from pasi_core.contract.strict import (
     Boolean, DateTime, Unicode, list_of, named_string, optional, required)
@@ -79,3 +79,15 @@ class DocumentOrderConstructResponse(ComplexModel):
         ("PASICoreVersion", required(PASICoreVersion)),
         ("Rejections", list_of(Rejection, at_least_one=False)),
     ]
+
+
+class ConstructDocumentOrderContract(ServiceBase):
+    """The operation as the WSDL publishes it; requests are served by
+    :mod:`pasi_core.soap.pipeline` through ``endpoint.py``."""
+
+    __service_name__ = "PASISystem"
+
+    @rpc(required(DocumentOrderConstructRequest), _returns=required(DocumentOrderConstructResponse),
+         _body_style="wrapped")
+    def ConstructDocumentOrder(ctx, request):  # noqa: N802, N805 - the published name
+        raise NotImplementedError("served by pasi_core.soap.pipeline")

@@ -94,3 +94,8 @@ class CredentialFacts:
     is_deleted: bool
     already_ordered_in: int | None
     """Another order that already holds an active item for this credential (44017)."""
+
+
+def item_status_for(order_status: str) -> str:
+    """Items follow their order: Ordered items wait to be processed; others are being built."""
+    return ORDERED if order_status == ORDERED else UNDER_CONSTRUCTION

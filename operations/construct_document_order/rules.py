@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Mapping
 
-from pasi_core.domain.code_tables import CodeTables
-from pasi_core.domain.students import Student, is_well_formed_asn
+from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.students import Student, is_well_formed_asn
 
+from pasi_core.kernel.rejections import Violation
 from .model import (
     CREDENTIAL_CATEGORY, MAXIMUM_COPIES, MAXIMUM_ORDER_AMOUNT, ORDERED, PAYMENT_PENDING,
     TRANSCRIPT_CATEGORY, CredentialFacts, DocumentOrder, OrderItem, StoredOrder)
@@ -23,13 +24,6 @@ DOCUMENT_LANGUAGE = "DocumentLanguage"
 ORDER_STATUS = "OrderStatus"
 ORDER_RECEIVED_METHOD = "OrderReceivedMethod"
 CREDENTIAL_TYPE = "CredentialType"
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule_id: int
-    params: Mapping[str, object] = field(default_factory=dict)
-    path: str | None = None
 
 
 @dataclass(frozen=True)

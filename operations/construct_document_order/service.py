@@ -1,97 +1,83 @@
-"""The SOAP boundary of ConstructDocumentOrder (PASISystem, PASI System User)."""
+"""The service layer of ConstructDocumentOrder: all or nothing per order.
+
+The SOAP operation sends one order; the bulk award-and-order run sends many
+at once through :func:`construct_orders`, each order still standing or
+falling on its own.  Runs inside the caller's unit of work.
+"""
 from __future__ import annotations
 
-import json
-from datetime import timezone
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from spyne import rpc
+from operations.unit_of_work import UnitOfWork, allocate
+from pasi_core.kernel.caller import Caller
+from pasi_core.kernel.rejections import Rejection, reject_all
 
-from pasi_core.caller import PASI_SYSTEM_USER, normalize_organization_code
-from pasi_core.contract.common import Rejection as RejectionType
-from pasi_core.contract.strict import required
-from pasi_core.soap.service_base import PasiServiceBase, authenticate, caller_facts, runtime_of
-from persistence.replay import Idempotency, Replayed
-
-from .contract import DocumentOrderConstructRequest, DocumentOrderConstructResponse
-from .handler import OrderOutcome, Rejection, construct_document_order
-from .model import DocumentOrder, OrderItem
-
-OPERATION = "ConstructDocumentOrder"
+from .model import DocumentOrder
+from .rules import OrderCheck, check_order
 
 
-class ConstructDocumentOrderService(PasiServiceBase):
-    __service_name__ = "PASISystem"
+@dataclass(frozen=True)
+class OrderOutcome:
+    order_id: int
+    """The order's id (new or existing); 0 when a new order was refused."""
+    version: int
+    rejections: tuple[Rejection, ...] = ()
 
-    @rpc(required(DocumentOrderConstructRequest), _returns=required(DocumentOrderConstructResponse),
-         _body_style="wrapped")
-    def ConstructDocumentOrder(ctx, request):
-        facts = caller_facts(request.CallerInfo)
-        caller, exchange = authenticate(ctx, facts, operation=OPERATION, required_role=PASI_SYSTEM_USER)
-        runtime = runtime_of(ctx)
-        order = to_order(request)
-        message_id = exchange.message_id
-        idempotency = Idempotency.for_request(caller, facts.client_message_id, OPERATION, order,
-                                              message_id=message_id, render=stored_form)
-        answer = construct_document_order(runtime.session_factory, caller, order, now=runtime.clock(),
-                                          idempotency=idempotency)
-        if isinstance(answer, Replayed):
-            exchange.outcome = "replayed"
-            return response(answer.original_message_id, from_stored_form(answer.response_body))
-        exchange.record_count = 1
-        exchange.accepted_count = 1 if answer.saved else 0
-        exchange.record_outcomes = [[answer.order_id, answer.version, [r.rule_id for r in answer.rejections]]]
-        exchange.outcome = "ok"
-        return response(message_id, answer)
+    @property
+    def saved(self) -> bool:
+        return not self.rejections
 
 
-def _utc(moment):
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+def construct_orders(uow: UnitOfWork, caller: Caller, orders: Sequence[DocumentOrder], *,
+                     now: datetime) -> list[OrderOutcome]:
+    """Check and save orders; one outcome per order."""
+    repository = uow.document_orders
+    items = [item for order in orders for item in order.items]
+    stored_orders = repository.load_orders(o.order_id for o in orders)
+    students = repository.load_students({item.asn for item in items})
+    credentials = repository.load_credentials({item.credential_number for item in items})
+    organizations = repository.existing_organizations(
+        {o.education_account_organization for o in orders})
+    codes = uow.code_tables.load()
+    accepted: list[tuple[int, DocumentOrder]] = []
+    outcomes: list[OrderOutcome | None] = []
+    ordered_now: dict[str, int] = {}
+    for index, order in enumerate(orders):
+        # This order's credentials, counting orders accepted earlier in the batch (44017).
+        seen = {item.credential_number: replace(credentials[item.credential_number],
+                                                already_ordered_in=ordered_now.get(
+                                                    item.credential_number,
+                                                    credentials[item.credential_number].already_ordered_in))
+                for item in order.items
+                if item.credential_number and item.credential_number in credentials}
+        violations = check_order(OrderCheck(order, stored_orders.get(order.order_id), students, seen,
+                                            organizations, codes))
+        if violations:
+            outcomes.append(OrderOutcome(order.order_id if order.order_id in stored_orders else 0,
+                                         0, reject_all(violations)))
+            continue
+        for item in order.items:
+            if item.credential_number:
+                ordered_now[item.credential_number] = order.order_id or -(index + 1)
+        accepted.append((index, order))
+        outcomes.append(None)
+    versions = iter(allocate(uow.versions, len(accepted)))
+    new = [(index, order, next(versions)) for index, order in accepted if not order.order_id]
+    existing = [(index, order, next(versions)) for index, order in accepted if order.order_id]
+    new_ids = repository.insert_orders([(order, version) for _, order, version in new],
+                                       updated_by=caller.organization_code, now=now)
+    for (index, _, version), order_id in zip(new, new_ids):
+        outcomes[index] = OrderOutcome(order_id, version)
+    for index, order, version in existing:
+        repository.update_order(stored_orders[order.order_id], order, version,
+                                updated_by=caller.organization_code, now=now)
+        outcomes[index] = OrderOutcome(order.order_id, version)
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
-def to_order(request) -> DocumentOrder:
-    items = []
-    for info in request.DocumentOrderItems or ():
-        lines = tuple(info.AddressLines.AddressLine or ()) if info.AddressLines else ()
-        items.append(OrderItem(
-            asn=info.StateProvinceId.strip(), document_type=info.DocumentType,
-            delivery_method=info.DocumentDeliveryMethod, document_language=info.DocumentLanguage,
-            number_of_copies=int(info.NumberOfCopies), amount_collected=Decimal(info.AmountCollected),
-            recipient_is_student=bool(info.RecipientIsStudent), process_expectation=info.ProcessExpectation,
-            credential_number=info.CredentialNumber.replace("-", "") if info.CredentialNumber else None,
-            recipient_name=info.RecipientName, address_lines=lines, city=info.CityName,
-            province_state=info.StateProvinceCode, postal_code=info.PostalCode, country=info.CountryName,
-            fax_number=info.FaxNumber, control_schedule_id=info.OperationControlScheduleId,
-            provided_consent_for_school_release=info.ProvidedConsentForSchoolRelease,
-            item_number=info.DocumentOrderItemNumber or None))
-    organization = request.EducationAccountOrganization
-    return DocumentOrder(
-        order_id=int(request.DocumentOrderId), version=int(request.PASICoreVersion),
-        billing_information_id=int(request.BillingInformationId),
-        order_received_method=request.OrderReceivedMethod, order_status=request.OrderStatus,
-        is_deleted=bool(request.IsDeleted), items=tuple(items), requestor_name=request.RequestorName,
-        order_placed_utc=_utc(request.OrderPlacedUtcTime),
-        education_account_identifier=request.EducationAccountIdentifier,
-        education_account_organization=normalize_organization_code(organization) if organization else None,
-        payment_method=request.PaymentMethod, payment_transaction_id=request.PaymentTransactionId)
-
-
-def response(message_id: str, outcome: OrderOutcome) -> DocumentOrderConstructResponse:
-    return DocumentOrderConstructResponse(
-        MessageID=message_id, DocumentOrderId=outcome.order_id, PASICoreVersion=outcome.version,
-        Rejections=[RejectionType(RuleId=r.rule_id, Message=r.message, FieldPath=r.path)
-                    for r in outcome.rejections])
-
-
-def stored_form(outcome: OrderOutcome) -> bytes:
-    return json.dumps([outcome.order_id, outcome.version,
-                       [[r.rule_id, r.message, r.path] for r in outcome.rejections]]).encode()
-
-
-def from_stored_form(body: bytes) -> OrderOutcome:
-    order_id, version, rejections = json.loads(body)
-    return OrderOutcome(order_id, version, tuple(Rejection(*r) for r in rejections))
+def construct_document_order(uow: UnitOfWork, caller: Caller, order: DocumentOrder, *,
+                             now: datetime) -> OrderOutcome:
+    (outcome,) = construct_orders(uow, caller, [order], now=now)
+    return outcome

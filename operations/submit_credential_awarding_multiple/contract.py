@@ -1,9 +1,9 @@
 """The spyne types of SubmitCredentialAwardingMultiple (PASISystem endpoint)."""
 from __future__ import annotations
 
-from spyne import ComplexModel
+from spyne import ComplexModel, ServiceBase, rpc
 
-from pasi_core import namespaces
+from pasi_core.contract import namespaces
 from pasi_core.contract.common import CallerInfo, PASICoreVersion, Rejection
 from pasi_core.contract.strict import Unicode, list_of, named_string, optional, required
 
@@ -45,3 +45,15 @@ class MultipleSubmitCredentialResponse(ComplexModel):
         ("MessageID", required(Unicode)),
         ("SubmitCredentialResponses", list_of(SubmitCredentialResponse, at_least_one=False)),
     ]
+
+
+class SubmitCredentialAwardingMultipleContract(ServiceBase):
+    """The operation as the WSDL publishes it; requests are served by
+    :mod:`pasi_core.soap.pipeline` through ``endpoint.py``."""
+
+    __service_name__ = "PASISystem"
+
+    @rpc(required(SubmitCredentialAwardingMultipleRequest),
+         _returns=required(MultipleSubmitCredentialResponse), _body_style="wrapped")
+    def SubmitCredentialAwardingMultiple(ctx, request):  # noqa: N802, N805 - the published name
+        raise NotImplementedError("served by pasi_core.soap.pipeline")

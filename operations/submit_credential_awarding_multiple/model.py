@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping
 
-from pasi_core.domain.code_tables import CodeTables
-from pasi_core.domain.students import Student
+from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.students import Student
 
 CREDENTIAL_TYPE = "CredentialType"
 ACHIEVED = "Achieved"

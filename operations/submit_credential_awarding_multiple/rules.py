@@ -17,17 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Mapping
 
-from pasi_core.domain.school_years import school_year_of
-from pasi_core.domain.students import display_asn, is_well_formed_asn
+from pasi_core.kernel.school_years import school_year_of
+from pasi_core.kernel.students import display_asn, is_well_formed_asn
 
+from pasi_core.kernel.rejections import Violation
 from .model import (
     COSC, GED_PASSING_VALUES, HSED_ALTERNATIVE_2, AwardingOrder, Award, StudentRecord)
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule_id: int
-    params: Mapping[str, object]
 
 
 @dataclass(frozen=True)

@@ -1,71 +1,64 @@
-"""The SOAP boundary of SubmitCredentialAwardingMultiple (PASISystem, PASI System User)."""
+"""The service layer of SubmitCredentialAwardingMultiple, inside one unit of work.
+
+Every ASN is decided on its own (a request can partly succeed) against the
+store and the ASNs before it; the awards are then written together with
+their transcript triggers.  The repository locks the students first, so a
+concurrent award of the same student waits and then finds it (44010).
+"""
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from spyne import rpc
+from operations.unit_of_work import UnitOfWork, allocate
+from pasi_core.kernel.caller import Caller
+from pasi_core.kernel.rejections import Rejection, Violation, reject_all
 
-from pasi_core import rule_catalogue
-from pasi_core.caller import PASI_SYSTEM_USER
-from pasi_core.contract.common import Rejection as RejectionType
-from pasi_core.contract.strict import required
-from pasi_core.errors import RequestRejected
-from pasi_core.soap.faults import SCHEMA_FAULT
-from pasi_core.soap.service_base import PasiServiceBase, authenticate, caller_facts, runtime_of
-from persistence.replay import Idempotency, Replayed
-
-from .contract import (
-    MultipleSubmitCredentialResponse, SubmitCredentialAwardingMultipleRequest, SubmitCredentialResponse)
-from .handler import AwardOutcome, Rejection, award_credentials
-
-OPERATION = "SubmitCredentialAwardingMultiple"
+from .model import Award, AwardingOrder
+from .rules import Decision, decide
 
 
-class SubmitCredentialAwardingMultipleService(PasiServiceBase):
-    __service_name__ = "PASISystem"
+@dataclass(frozen=True)
+class AwardOutcome:
+    asn: str
+    credential_type: str | None
+    credential_number: str
+    """The new credential number, or "0" when nothing was awarded."""
+    version: int
+    rejections: tuple[Rejection, ...] = ()
+    award: Award | None = None
 
-    @rpc(required(SubmitCredentialAwardingMultipleRequest),
-         _returns=required(MultipleSubmitCredentialResponse), _body_style="wrapped")
-    def SubmitCredentialAwardingMultiple(ctx, request):
-        facts = caller_facts(request.CallerInfo)
-        caller, exchange = authenticate(ctx, facts, operation=OPERATION, required_role=PASI_SYSTEM_USER)
-        runtime = runtime_of(ctx)
-        asns = [asn.strip() for asn in (request.StateProvinceIds.StateProvinceId or [])]
-        limit = runtime.settings.max_records_per_request
-        if len(asns) > limit:
-            raise RequestRejected(3001, rule_catalogue.render(3001, {
-                "AdditionalDetails": f"StateProvinceIds holds {len(asns)} ASNs; at most {limit} may "
-                                     f"be submitted in one request"}), fault_code=SCHEMA_FAULT)
-        message_id = exchange.message_id
-        idempotency = Idempotency.for_request(caller, facts.client_message_id, OPERATION, asns,
-                                              message_id=message_id, render=stored_form)
-        answer = award_credentials(runtime.session_factory, caller, asns, now=runtime.clock(),
-                                   idempotency=idempotency)
-        if isinstance(answer, Replayed):
-            exchange.outcome = "replayed"
-            return response_object(answer.original_message_id, from_stored_form(answer.response_body))
-        exchange.record_count = len(answer)
-        exchange.accepted_count = sum(1 for outcome in answer if outcome.awarded)
-        exchange.record_outcomes = [[o.asn, o.version, [r.rule_id for r in o.rejections]] for o in answer]
-        exchange.outcome = "ok"
-        return response_object(message_id, answer)
+    @property
+    def awarded(self) -> bool:
+        return not self.rejections
 
 
-def response_object(message_id: str, outcomes: list[AwardOutcome]) -> MultipleSubmitCredentialResponse:
-    return MultipleSubmitCredentialResponse(MessageID=message_id, SubmitCredentialResponses=[
-        SubmitCredentialResponse(StateProvinceId=o.asn, CredentialType=o.credential_type,
-                                 CredentialNumber=o.credential_number, PASICoreVersion=o.version,
-                                 Rejections=[RejectionType(RuleId=r.rule_id, Message=r.message)
-                                             for r in o.rejections]) for o in outcomes])
-
-
-def stored_form(outcomes: list[AwardOutcome]) -> bytes:
-    """What is kept for replay-safe resubmission: the answer, not the awards."""
-    return json.dumps([[o.asn, o.credential_type, o.credential_number, o.version,
-                        [[r.rule_id, r.message] for r in o.rejections]] for o in outcomes]).encode()
-
-
-def from_stored_form(body: bytes) -> list[AwardOutcome]:
-    return [AwardOutcome(asn, kind, number, version, tuple(Rejection(rule, message)
-                                                            for rule, message in rejections))
-            for asn, kind, number, version, rejections in json.loads(body)]
+def award_credentials(uow: UnitOfWork, caller: Caller, asns: Sequence[str], *,
+                      now: datetime) -> list[AwardOutcome]:
+    """Decide and write the awards; one outcome per ASN, in request order."""
+    records = uow.credentials.load_student_records(asns)
+    order = AwardingOrder.from_code_tables(uow.code_tables.load())
+    decisions: list[tuple[str, Decision]] = []
+    seen: set[str] = set()
+    for asn in asns:
+        if asn in seen:
+            decisions.append((asn, Decision(None, (Violation(99020, {"StateProvinceId": asn}),))))
+            continue
+        seen.add(asn)
+        decisions.append((asn, decide(asn, records.get(asn), order, now.date())))
+    awards = [decision.award for _, decision in decisions if decision.award is not None]
+    numbers = iter(allocate(uow.credential_numbers, len(awards)))
+    versions = iter(allocate(uow.versions, len(awards)))
+    outcomes, written = [], []
+    for asn, decision in decisions:
+        if decision.award is None:
+            outcomes.append(AwardOutcome(asn, decision.credential_type, "0", 0,
+                                         reject_all(decision.violations)))
+            continue
+        number, version = next(numbers), next(versions)
+        written.append((decision.award, number, version))
+        outcomes.append(AwardOutcome(asn, decision.credential_type, number, version,
+                                     award=decision.award))
+    uow.credentials.save_awards(written, updated_by=caller.organization_code, now=now)
+    return outcomes

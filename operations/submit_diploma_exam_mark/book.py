@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from pasi_core.domain.code_tables import CodeTables
-from pasi_core.domain.students import Student
+from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.students import Student
 
 from .model import (
     Exam, ExamSitting, RegistrationRequest, RescoreRequest, StoredExamMark, WaivedFee)

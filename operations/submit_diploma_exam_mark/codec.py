@@ -1,24 +1,23 @@
-"""XML <-> plain data for SubmitDiplomaExamMark (see pasi_core/soap/codec.py).
+"""XML <-> plain data for SubmitDiplomaExamMark (see pasi_core/contract/codec.py).
 
 The reader runs only on a body that passed XSD validation, so element
 order and presence are already guaranteed; it maps by tag.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from lxml import etree
 
-from pasi_core import namespaces
-from pasi_core.soap.codec import CallerFacts, parse_xsd_boolean, read_caller_info, sub
+from pasi_core.contract import namespaces
+from pasi_core.contract.codec import (
+    CallerFacts, add_rejections, parse_xsd_boolean, read_caller_info, sub, text_of)
 
-from .handler import RecordOutcome
 from .model import ComponentMark, ExamMark, SubmittedExamMark
+from .service import RecordOutcome
 
 _S = f"{{{namespaces.PASI_SERVICE}}}"
 _C = f"{{{namespaces.COMMON}}}"
-REQUEST_TAG = _S + "SubmitDiplomaExamMark"
 
 _COMPONENT_FIELDS = {
     _S + "ComponentMarkStatus": "status", _S + "ExamSittingRefId": "sitting_ref_id",
@@ -28,18 +27,12 @@ _COMPONENT_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class SubmitDiplomaExamMarkCommand:
-    caller: CallerFacts
-    records: Sequence[SubmittedExamMark]
-
-
-def read_request(body: etree._Element) -> SubmitDiplomaExamMarkCommand:
-    request = body[0]
+def read_request(operation: etree._Element) -> tuple[CallerFacts, list[SubmittedExamMark]]:
+    request = operation[0]
     caller = read_caller_info(request.find(_S + "CallerInfo"))
     records = [_read_exam_mark(index, info)
                for index, info in enumerate(request.find(_S + "ExamMarks"))]
-    return SubmitDiplomaExamMarkCommand(caller, records)
+    return caller, records
 
 
 def _read_exam_mark(index: int, info: etree._Element) -> SubmittedExamMark:
@@ -51,21 +44,21 @@ def _read_exam_mark(index: int, info: etree._Element) -> SubmittedExamMark:
         if tag == "ComponentMarks":
             components = [_read_component(c) for c in child]
         elif tag == "RefId":
-            fields["ref_id"] = child.text.lower()
+            fields["ref_id"] = text_of(child).lower()
         elif tag == "StateProvinceId":
-            fields["asn"] = child.text
+            fields["asn"] = text_of(child)
         elif tag == "ExamRefId":
-            fields["exam_ref_id"] = child.text.lower()
+            fields["exam_ref_id"] = text_of(child).lower()
         elif tag == "ExamMarkStatus":
-            fields["status"] = child.text
+            fields["status"] = text_of(child)
         elif tag == "MarkValue":
             fields["mark_value"] = child.text
         elif tag == "IsRescored":
-            fields["is_rescored"] = parse_xsd_boolean(child.text)
+            fields["is_rescored"] = parse_xsd_boolean(text_of(child))
         elif tag == "IsDeleted":
-            fields["is_deleted"] = parse_xsd_boolean(child.text)
+            fields["is_deleted"] = parse_xsd_boolean(text_of(child))
         elif tag == "PASICoreVersion":
-            version = int(child.text)
+            version = int(text_of(child))
         # EffectiveUtc is PASI-generated: a value sent is ignored.
     return SubmittedExamMark(index, ExamMark(components=tuple(components), **fields), version)
 
@@ -74,29 +67,26 @@ def _read_component(element: etree._Element) -> ComponentMark:
     values = {}
     for child in element:
         name = _COMPONENT_FIELDS[child.tag]
-        values[name] = child.text.lower() if name == "sitting_ref_id" else child.text
+        values[name] = text_of(child).lower() if name == "sitting_ref_id" else child.text
     return ComponentMark(**values)
 
 
-@dataclass(frozen=True)
-class SubmitDiplomaExamMarkResult:
-    message_id: str
-    outcomes: Sequence[RecordOutcome]
+def canonical(records: Sequence[SubmittedExamMark]) -> list:
+    """The request as its replay hash sees it: every field, by position."""
+    return [[r.mark.ref_id, r.mark.asn, r.mark.exam_ref_id, r.mark.status, r.mark.mark_value,
+             r.mark.is_rescored, r.mark.is_deleted, r.client_version,
+             [[c.status, c.sitting_ref_id, c.mark_value, c.mark_format, c.maximum_mark, c.form_id,
+               c.supplied_contact_name] for c in r.mark.components]] for r in records]
 
-    def to_xml_element(self) -> etree._Element:
-        response = etree.Element(_S + "SubmitDiplomaExamMarkResponse")
-        result = sub(response, _S + "SubmitDiplomaExamMarkResult")
-        sub(result, _C + "MessageID", self.message_id)
-        responses = sub(result, _C + "SubmitResponses")
-        for outcome in self.outcomes:
-            item = sub(responses, _C + "SubmitResponse")
-            sub(item, _C + "Id", outcome.id)
-            sub(item, _C + "PASICoreVersion", outcome.version)
-            rejections = sub(item, _C + "Rejections")
-            for rejection in outcome.rejections:
-                entry = sub(rejections, _C + "Rejection")
-                sub(entry, _C + "RuleId", rejection.rule_id)
-                sub(entry, _C + "Message", rejection.message)
-                if rejection.path is not None:
-                    sub(entry, _C + "FieldPath", rejection.path)
-        return response
+
+def render(message_id: str, outcomes: Sequence[RecordOutcome]) -> etree._Element:
+    response = etree.Element(_S + "SubmitDiplomaExamMarkResponse")
+    result = sub(response, _S + "SubmitDiplomaExamMarkResult")
+    sub(result, _C + "MessageID", message_id)
+    responses = sub(result, _C + "SubmitResponses")
+    for outcome in outcomes:
+        item = sub(responses, _C + "SubmitResponse")
+        sub(item, _C + "Id", outcome.id)
+        sub(item, _C + "PASICoreVersion", outcome.version)
+        add_rejections(item, outcome.rejections)
+    return response

@@ -1,10 +1,10 @@
 """The spyne types of SubmitDiplomaExamMark (PASI data contract V201602 shapes)."""
 from __future__ import annotations
 
-from spyne import ComplexModel
+from spyne import ComplexModel, ServiceBase, rpc
 
-from pasi_core import namespaces
-from pasi_core.contract.common import CallerInfo, Guid, PASICoreVersion, Text50
+from pasi_core.contract import namespaces
+from pasi_core.contract.common import CallerInfo, Guid, MultipleSubmitResponse, PASICoreVersion, Text50
 from pasi_core.contract.strict import (
     Boolean, DateTime, list_of, named_string, optional, required)
 
@@ -55,3 +55,15 @@ class SubmitDiplomaExamMarkRequest(ComplexModel):
         ("CallerInfo", required(CallerInfo)),
         ("ExamMarks", list_of(ExamMarkInfo, at_least_one=True)),
     ]
+
+
+class SubmitDiplomaExamMarkContract(ServiceBase):
+    """The operation as the WSDL publishes it; requests are served by
+    :mod:`pasi_core.soap.pipeline` through ``endpoint.py``."""
+
+    __service_name__ = "PASIService"
+
+    @rpc(required(SubmitDiplomaExamMarkRequest), _returns=required(MultipleSubmitResponse),
+         _body_style="wrapped")
+    def SubmitDiplomaExamMark(ctx, request):  # noqa: N802, N805 - the published name
+        raise NotImplementedError("served by pasi_core.soap.pipeline")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pasi_core.domain.code_tables import EXAM_PERIOD, CodeTables
+from pasi_core.kernel.code_tables import EXAM_PERIOD, CodeTables
 
 from .book import MarkBook
 from .model import (

@@ -6,7 +6,7 @@ store) that yields :class:`Violation` values.  :data:`RULES` lists them in
 evaluation order (reference §3.5) and :func:`check_record` runs them all:
 every failing rule of a record is reported, not only the first.
 
-Messages live in :mod:`pasi_core.rule_catalogue`; a rule only supplies
+Messages live in :mod:`pasi_core.kernel.rule_catalogue`; a rule only supplies
 the placeholder values.
 """
 from __future__ import annotations
@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Mapping
 
-from pasi_core.caller import MINISTRY_CLIENT_USER, Caller
-from pasi_core.domain.code_tables import (
+from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, Caller
+from pasi_core.kernel.code_tables import (
     COMPONENT_MARK_STATUS, EXAM_MARK_STATUS, EXAM_PERIOD, LETTER_GRADE, MARK_FORMAT, FEE_TYPE)
-from pasi_core.domain.school_years import display_school_year, school_year_of
-from pasi_core.domain.students import Student, is_well_formed_asn
-from pasi_core.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
+from pasi_core.kernel.school_years import display_school_year, school_year_of
+from pasi_core.kernel.students import Student, is_well_formed_asn
+from pasi_core.kernel.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
 
+from pasi_core.kernel.rejections import Violation
 from .book import MarkBook
 from .fees import assess_registration_fee
 from .model import (
@@ -40,15 +41,6 @@ PASS_FAIL = "PassFail"
 STATUSES_WITHOUT_MARK_VALUE = frozenset({NOT_WRITTEN, WITHHELD, INVALID, INCOMPLETE, REGISTERED})
 WHOLE_NUMBER = re.compile(r"^[0-9]+$")
 LEADING_ZERO = re.compile(r"^0[0-9]")
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule_id: int
-    params: Mapping[str, object] = field(default_factory=dict)
-    path: str | None = None
-    template: str | None = None
-    """Set only when a rule has a second documented wording (40500)."""
 
 
 @dataclass

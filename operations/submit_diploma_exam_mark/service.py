@@ -1,64 +1,72 @@
-"""The SOAP boundary of SubmitDiplomaExamMark.
+"""The service layer of SubmitDiplomaExamMark, inside one unit of work.
 
-spyne publishes the operation (its types are in ``contract.py``), routes the
-call and validates the body; the codec (``codec.py``) hands this method
-plain data and writes the plain result back.  No business rule here.
+1. Load what the batch needs in a few queries (the repository locks its
+   students where the database needs it).
+2. Check each record in request order against the store *and* the records
+   accepted before it; collect every failing rule.
+3. Write the accepted records and their side effects in bulk, in the same
+   transaction.  The caller of :func:`submit_diploma_exam_marks` commits.
+
+Each record succeeds or fails on its own (a batch can partly succeed), yet
+no SAVEPOINT is used: validation happens before any write.  Any unexpected
+database error rolls back the whole unit of work, so nothing is ever
+half-applied.
 """
 from __future__ import annotations
 
-from lxml import etree
-from spyne import rpc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from pasi_core import rule_catalogue
-from pasi_core.caller import SUBMIT_ACADEMIC_RECORD_USER
-from pasi_core.contract.common import MultipleSubmitResponse
-from pasi_core.contract.strict import required
-from pasi_core.errors import RequestRejected
-from pasi_core.soap.faults import SCHEMA_FAULT
-from pasi_core.soap.codec import StoredResult
-from pasi_core.soap.service_base import PasiServiceBase, authenticate, runtime_of
-from persistence.replay import Idempotency, Replayed
+from operations.unit_of_work import UnitOfWork, VersionAllocator
+from pasi_core.kernel.caller import Caller
+from pasi_core.kernel.rejections import Rejection, reject_all
 
-from .codec import REQUEST_TAG, SubmitDiplomaExamMarkCommand, SubmitDiplomaExamMarkResult, read_request
-from .contract import SubmitDiplomaExamMarkRequest
-from .handler import submit_diploma_exam_marks
-from .model import Limits
-
-OPERATION = "SubmitDiplomaExamMark"
+from .changes import PlannedChange, plan_change, record_in_book
+from .model import Limits, SubmittedExamMark
+from .rules import MarkCheck, check_record
 
 
-class SubmitDiplomaExamMarkService(PasiServiceBase):
-    __service_name__ = "PASIService"
-    __readers__ = {REQUEST_TAG: read_request}
+@dataclass(frozen=True)
+class RecordOutcome:
+    id: str
+    version: int
+    """The new PASICoreVersion, or 0 when the record was not saved."""
+    rejections: tuple[Rejection, ...] = ()
 
-    @rpc(required(SubmitDiplomaExamMarkRequest), _returns=required(MultipleSubmitResponse),
-         _body_style="wrapped")
-    def SubmitDiplomaExamMark(ctx, request: SubmitDiplomaExamMarkCommand):
-        caller, exchange = authenticate(ctx, request.caller, operation=OPERATION,
-                                        required_role=SUBMIT_ACADEMIC_RECORD_USER)
-        runtime = runtime_of(ctx)
-        records = request.records
-        limit = runtime.settings.max_records_per_request
-        if len(records) > limit:
-            raise RequestRejected(3001, rule_catalogue.render(3001, {
-                "AdditionalDetails": f"ExamMarks holds {len(records)} records; at most {limit} "
-                                     f"may be submitted in one request"}), fault_code=SCHEMA_FAULT,
-                errors=[("ExamMarks", f"at most {limit} records per request")])
-        message_id = exchange.message_id
-        idempotency = Idempotency.for_request(
-            caller, request.caller.client_message_id, OPERATION, records, message_id=message_id,
-            render=lambda outcomes: etree.tostring(
-                SubmitDiplomaExamMarkResult(message_id, outcomes).to_xml_element()))
-        answer = submit_diploma_exam_marks(
-            runtime.session_factory, caller, records, now=runtime.clock(),
-            limits=Limits(max_exam_marks_per_student=runtime.settings.max_exam_marks_per_student),
-            idempotency=idempotency)
-        if isinstance(answer, Replayed):
-            exchange.outcome = "replayed"
-            return StoredResult(answer.response_body)
-        exchange.record_count = len(records)
-        exchange.accepted_count = sum(1 for outcome in answer if outcome.accepted)
-        exchange.record_outcomes = [[o.id, o.version, [r.rule_id for r in o.rejections]]
-                                    for o in answer]
-        exchange.outcome = "ok"
-        return SubmitDiplomaExamMarkResult(message_id, answer)
+    @property
+    def accepted(self) -> bool:
+        return not self.rejections
+
+
+def submit_diploma_exam_marks(uow: UnitOfWork, caller: Caller,
+                              records: Sequence[SubmittedExamMark], *, now: datetime,
+                              limits: Limits = Limits(),
+                              remove_repeat_registration_marks: bool = False) -> list[RecordOutcome]:
+    """Validate and save a batch; one outcome per record, in request order.
+
+    ``remove_repeat_registration_marks`` is PASI's internal flag (not in the
+    WSDL): saving a registration deletes the student's other registrations
+    for the same course and exam session.
+    """
+    book = uow.exam_marks.load_book(records, uow.code_tables.load())
+    originally_stored, original_links, original_activity = book.snapshot()
+    allocate = VersionAllocator(uow.versions, block_size=len(records))
+    outcomes: list[RecordOutcome] = []
+    changes: list[PlannedChange] = []
+    for submitted in records:
+        check = MarkCheck(submitted=submitted, caller=caller, now=now, book=book, limits=limits,
+                          remove_repeat_registration_marks=remove_repeat_registration_marks)
+        violations = check_record(check)
+        if violations:
+            outcomes.append(RecordOutcome(submitted.mark.ref_id, 0, reject_all(violations)))
+            continue
+        change = plan_change(check, allocate)
+        record_in_book(book, change)
+        changes.append(change)
+        outcomes.append(RecordOutcome(submitted.mark.ref_id, change.version))
+    uow.exam_marks.save_changes(changes, updated_by=caller.organization_code, now=now,
+                                originally_stored=originally_stored,
+                                original_fee_links=original_links,
+                                original_activity=original_activity)
+    return outcomes

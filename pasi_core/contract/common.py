@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from spyne import ComplexModel
 
-from pasi_core import namespaces
+from pasi_core.contract import namespaces
 from pasi_core.contract.strict import (
     DateTime, Integer32, Long, Unicode, list_of, named_string, optional, required)
 

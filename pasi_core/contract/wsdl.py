@@ -1,8 +1,12 @@
 """The published contract: canonical WSDL per endpoint and the XSD files.
 
 spyne generates the WSDL from our types; its element order depends on
-hash order, so we sort it into a canonical form.  The same bytes (with the
-deployment's public URL) are served at ``?wsdl``, and written under
+hash order, so we sort it into a canonical form.  The canonical form also
+declares, for every operation, the ``PASIFault`` fault its SOAP faults carry
+(so typed clients get a fault class with RuleId and MessageID), and one
+port per binding (spyne writes one per service class; Java's wsimport and
+.NET proxy generators refuse two ports of one name).  The same bytes (with
+the deployment's public URL) are served at ``?wsdl``, and written under
 ``wsdl/`` and ``schemas/`` by ``pasi-core export-contract``.
 """
 from __future__ import annotations
@@ -11,11 +15,12 @@ import copy
 
 from lxml import etree
 
-from pasi_core import namespaces
+from pasi_core.contract import namespaces
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 XSD = "http://www.w3.org/2001/XMLSchema"
 SOAP11_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
+FAULT_NAME = "PASIFault"
 
 SCHEMA_FILES = {
     namespaces.COMMON: "pasi-common-2026.xsd",
@@ -57,13 +62,42 @@ def canonical_wsdl(raw_wsdl: bytes, service_name: str, address: str) -> bytes:
         if unknown:
             raise ValueError(f"type in an unexpected namespace {schema.get('targetNamespace')!r}: "
                              "give every customized type __namespace__")
+    _declare_faults(root)
     _sort_children(root, _WSDL_ORDER)
     for service in root.iter(f"{{{WSDL}}}service"):
         service.set("name", service_name)
+        _one_port_per_binding(service)
     for soap_address in root.iter(f"{{{SOAP11_BINDING}}}address"):
         soap_address.set("location", address)
     etree.cleanup_namespaces(root, keep_ns_prefixes=[p for p in root.nsmap if p])
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def _wsdl(name: str) -> str:
+    return f"{{{WSDL}}}{name}"
+
+
+def _declare_faults(root: etree._Element) -> None:
+    """A ``PASIFault`` message, and a fault of it on every operation and binding operation."""
+    common_prefix = next(prefix for prefix, uri in root.nsmap.items() if uri == namespaces.COMMON)
+    tns_prefix = next(prefix for prefix, uri in root.nsmap.items()
+                      if uri == root.get("targetNamespace") and prefix)
+    message = etree.SubElement(root, _wsdl("message"), name=FAULT_NAME)
+    etree.SubElement(message, _wsdl("part"), name=FAULT_NAME, element=f"{common_prefix}:PASIFault")
+    for operation in root.iterfind(f"{_wsdl('portType')}/{_wsdl('operation')}"):
+        etree.SubElement(operation, _wsdl("fault"), name=FAULT_NAME,
+                         message=f"{tns_prefix}:{FAULT_NAME}")
+    for operation in root.iterfind(f"{_wsdl('binding')}/{_wsdl('operation')}"):
+        fault = etree.SubElement(operation, _wsdl("fault"), name=FAULT_NAME)
+        etree.SubElement(fault, f"{{{SOAP11_BINDING}}}fault", name=FAULT_NAME, use="literal")
+
+
+def _one_port_per_binding(service: etree._Element) -> None:
+    seen = set()
+    for port in list(service.iterfind(_wsdl("port"))):
+        if port.get("binding") in seen:
+            service.remove(port)
+        seen.add(port.get("binding"))
 
 
 def schema_documents(wsdl: bytes) -> dict[str, bytes]:

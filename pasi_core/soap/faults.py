@@ -1,19 +1,19 @@
 """SOAP faults: one shape for every request-level failure.
 
 Every fault carries, in ``<detail>``, a ``PASIFault`` element (declared in
-the common XSD) with the rule number, the rendered message, the server's
-message id and, for schema failures, every error with its path.
+the common XSD, and as every operation's ``wsdl:fault``) with the rule
+number, the rendered message, the server's message id and, for schema
+failures, each error with its path.
 """
 from __future__ import annotations
 
 from lxml import etree
-from spyne.model.fault import Fault
 
-from pasi_core import namespaces, rule_catalogue
-from pasi_core.errors import RequestRejected
+from pasi_core.contract import namespaces
+from pasi_core.kernel import rule_catalogue
+from pasi_core.kernel.errors import RequestRejected
 
 SOAP11_ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
-MAX_LISTED_ERRORS = 100
 
 SCHEMA_FAULT = "Client.SchemaValidationError"
 STRUCTURE_FAULT = "Client.RequestNotStructuredCorrectly"
@@ -30,7 +30,7 @@ def fault_detail(rejected: RequestRejected, message_id: str) -> etree._Element:
     etree.SubElement(detail, _c("Message")).text = rejected.message
     etree.SubElement(detail, _c("MessageID")).text = message_id
     errors = etree.SubElement(detail, _c("Errors"))
-    for path, text, *line in rejected.errors[:MAX_LISTED_ERRORS]:
+    for path, text, *line in rejected.errors:
         error = etree.SubElement(errors, _c("FaultError"))
         if path:
             etree.SubElement(error, _c("Path")).text = path
@@ -38,11 +38,6 @@ def fault_detail(rejected: RequestRejected, message_id: str) -> etree._Element:
             etree.SubElement(error, _c("Line")).text = str(line[0])
         etree.SubElement(error, _c("Text")).text = text
     return detail
-
-
-def to_spyne_fault(rejected: RequestRejected, message_id: str) -> Fault:
-    return Fault(faultcode=rejected.fault_code, faultstring=rejected.message,
-                 detail=fault_detail(rejected, message_id))
 
 
 def server_error(message_id: str) -> RequestRejected:
@@ -57,7 +52,7 @@ def structure_error(reason: str | None = None) -> RequestRejected:
 
 
 def fault_envelope(rejected: RequestRejected, message_id: str) -> bytes:
-    """A complete SOAP 1.1 fault envelope, for failures found before spyne runs."""
+    """A complete SOAP 1.1 fault envelope."""
     nsmap = {"soap11env": SOAP11_ENVELOPE}
     envelope = etree.Element(f"{{{SOAP11_ENVELOPE}}}Envelope", nsmap=nsmap)
     body = etree.SubElement(envelope, f"{{{SOAP11_ENVELOPE}}}Body")
@@ -67,3 +62,17 @@ def fault_envelope(rejected: RequestRejected, message_id: str) -> bytes:
     detail = etree.SubElement(fault, "detail")
     detail.append(fault_detail(rejected, message_id))
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+_ENVELOPE_OPEN = (b"<?xml version='1.0' encoding='UTF-8'?>\n"
+                  b'<soap11env:Envelope xmlns:soap11env="' + SOAP11_ENVELOPE.encode() + b'">'
+                  b"<soap11env:Body>")
+_ENVELOPE_CLOSE = b"</soap11env:Body></soap11env:Envelope>"
+
+
+def response_envelope(element_bytes: bytes) -> bytes:
+    """The response a client receives around its serialized response element.
+
+    The element is serialized once; those bytes are what replay-safe
+    resubmission stores, and a replay sends them again in the same envelope."""
+    return _ENVELOPE_OPEN + element_bytes + _ENVELOPE_CLOSE

@@ -10,7 +10,7 @@ import requests
 from lxml import etree
 from zeep import Plugin
 
-from pasi_core import namespaces
+from pasi_core.contract import namespaces
 from tests.support import province as p
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -100,7 +100,7 @@ def upgrade() -> None:
 
 def _link_existing_audit_rows() -> tuple[int, str]:
     """Audit rows written before the chain existed join it in time order."""
-    from pasi_core.audit_chain import GENESIS_HASH, link_hash
+    from persistence.audit_chain import GENESIS_HASH, link_hash
 
     bind = op.get_bind()
     audit = sa.Table("request_audit", sa.MetaData(), autoload_with=bind)  # typed: datetimes as datetimes

@@ -5,19 +5,18 @@ import difflib
 import json
 from pathlib import Path
 
+from pasi_core.app.rule_docs import render_markdown
 from pasi_core.contract.wsdl import schema_documents
-from pasi_core.rule_docs import render_markdown
+from pasi_core.soap.publish import ENDPOINTS, endpoint_wsdl
+from persistence.reference_schema import REFERENCE_DATA_SCHEMA
 
 COMMITTED_BASE_URL = "http://localhost:8000"
 """The address written in the committed WSDL; deployments publish their own at ?wsdl."""
 
 
 def contract_files() -> dict[str, bytes]:
-    from pasi_core.application import endpoint_services, endpoint_wsdl
-    from persistence.reference_schema import REFERENCE_DATA_SCHEMA
-
     files: dict[str, bytes] = {}
-    for name in endpoint_services():
+    for name in ENDPOINTS:
         wsdl = endpoint_wsdl(name, COMMITTED_BASE_URL)
         files[f"wsdl/{name}.wsdl"] = wsdl
         for file_name, content in schema_documents(wsdl).items():

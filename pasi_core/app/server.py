@@ -8,12 +8,12 @@ import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from pasi_core.authentication import is_loopback
-from pasi_core.certificates import PEER_CERTIFICATE_KEY
-from pasi_core.config import Settings
-from pasi_core.errors import ConfigurationError
+from pasi_core.soap.authentication import is_loopback
+from pasi_core.soap.certificates import PEER_CERTIFICATE_KEY
+from pasi_core.kernel.settings import Settings
+from pasi_core.kernel.errors import ConfigurationError
 
-log = logging.getLogger("pasi_core.server")
+log = logging.getLogger("pasi_core.app.server")
 
 
 def check_development_authentication(settings: Settings, host: str) -> None:
@@ -72,7 +72,7 @@ def serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int) 
 
         def load(self):
             # Built in each worker after the fork: no database connection is shared.
-            from pasi_core.application import create_wsgi_app
+            from pasi_core.app.application import create_wsgi_app
             return create_wsgi_app(settings)
 
     PasiGunicorn().run()
@@ -123,7 +123,7 @@ def make_development_server(app, host: str, port: int, tls: ssl.SSLContext | Non
 
 
 def serve_single_process(settings: Settings, host: str, port: int) -> None:
-    from pasi_core.application import create_wsgi_app
+    from pasi_core.app.application import create_wsgi_app
 
     tls = tls_context(settings) if settings.terminates_tls else None
     server = make_development_server(create_wsgi_app(settings), host, port, tls)

@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-REJECTION = "Rejection"
-
 OWN_RULE_RANGE = range(99000, 100000)
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -32,7 +30,6 @@ class Rule:
     template: str
     source: str | None = None
     message_is_ours: bool = False
-    rule_type: str = REJECTION
 
     @property
     def rule_is_ours(self) -> bool:
@@ -57,6 +54,10 @@ _RULES: tuple[Rule, ...] = (
          _BUSINESS + "validation_rules_between_1_and_9999.html", message_is_ours=True),
     Rule(1003, "PASI Client Disabled",
          "Access Denied. The PASI client associated with this certificate has been disabled.",
+         _BUSINESS + "validation_rules_between_1_and_9999.html", message_is_ours=True),
+    Rule(1004, "Invalid Certification Information",
+         "Access Denied. The client certificate information is not valid: the certificate is "
+         "expired or not yet valid, or it was presented more than once.",
          _BUSINESS + "validation_rules_between_1_and_9999.html", message_is_ours=True),
     Rule(1007, "No Access to Service Requested",
          "Access Denied. The client is not authorized to use the {Operation} service.",
@@ -406,7 +407,8 @@ RULE_40500_MINISTRY_TEMPLATE = (
 )
 
 CATALOGUE: Mapping[int, Rule] = {rule.number: rule for rule in _RULES}
-assert len(CATALOGUE) == len(_RULES), "duplicate rule number in the catalogue"
+if len(CATALOGUE) != len(_RULES):
+    raise ImportError("duplicate rule number in the rule catalogue")
 
 
 def rule(number: int) -> Rule:

@@ -10,7 +10,8 @@ from urllib.parse import unquote
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pasi_core.errors import PasiError
+from pasi_core.kernel.clients import CertificateFacts
+from pasi_core.kernel.errors import PasiError
 
 PEER_CERTIFICATE_KEY = "pasi.peer_certificate"
 """Where our own TLS development server puts the peer's DER certificate in the WSGI environ."""
@@ -18,13 +19,6 @@ PEER_CERTIFICATE_KEY = "pasi.peer_certificate"
 
 class CertificateError(PasiError):
     """A certificate could not be read."""
-
-
-@dataclass(frozen=True)
-class CertificateFacts:
-    fingerprint: str
-    subject: str
-    not_valid_after_utc: datetime
 
 
 def fingerprint(der: bytes) -> str:
@@ -41,11 +35,16 @@ def load_certificate(data: bytes) -> x509.Certificate:
         raise CertificateError(f"not an X.509 certificate: {error}") from None
 
 
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def facts(certificate: x509.Certificate) -> CertificateFacts:
     return CertificateFacts(
         fingerprint=fingerprint(certificate.public_bytes(Encoding.DER)),
         subject=certificate.subject.rfc4514_string(),
-        not_valid_after_utc=certificate.not_valid_after_utc.astimezone(timezone.utc).replace(tzinfo=None))
+        not_valid_after_utc=_naive_utc(certificate.not_valid_after_utc),
+        not_valid_before_utc=_naive_utc(certificate.not_valid_before_utc))
 
 
 def certificate_from_header(value: str) -> bytes:
@@ -61,9 +60,10 @@ def certificate_from_header(value: str) -> bytes:
 def peer_certificate(environ: dict, *, trust_header: bool, header: str) -> bytes | None:
     """The verified client certificate of this request, if any.
 
-    From the TLS connection when this service terminates TLS (gunicorn's
-    socket, or our development server), else from the proxy's header, but
-    only when the peer is a trusted proxy (``trust_header``).
+    From the TLS connection when this service terminates TLS (the front, our
+    development server), else from the proxy's header, but only when the peer
+    is a trusted proxy (``trust_header``).  A header sent twice (a forged value
+    beside the proxy's) is refused: :class:`CertificateError`.
     """
     der = environ.get(PEER_CERTIFICATE_KEY)
     if der:
@@ -76,5 +76,8 @@ def peer_certificate(environ: dict, *, trust_header: bool, header: str) -> bytes
     if trust_header:
         value = environ.get("HTTP_" + header.upper().replace("-", "_"))
         if value:
+            # WSGI servers join repeated headers with commas; a PEM never holds one.
+            if "," in value or value.count("BEGIN%20CERTIFICATE") + value.count("BEGIN CERTIFICATE") > 1:
+                raise CertificateError("the client certificate header was sent more than once")
             return certificate_from_header(value)
     return None

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from pasi_core.config import Settings
-from pasi_core.errors import PasiError
+from pasi_core.kernel.settings import Settings
+from pasi_core.kernel.errors import PasiError
 
-log = logging.getLogger("pasi_core.cli")
+log = logging.getLogger("pasi_core.app.cli")
 
 
 def _engine(settings: Settings):
@@ -73,7 +73,7 @@ def cmd_seed_demo(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from pasi_core import server
+    from pasi_core.app import server
 
     changes = {}
     if args.dev_auth:
@@ -100,7 +100,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_clients(args, settings: Settings) -> int:
-    from pasi_core import certificates
+    from pasi_core.soap import certificates
     from persistence import client_registry as registry
     from persistence.database import session_factory
 
@@ -142,8 +142,9 @@ def cmd_clients(args, settings: Settings) -> int:
 def cmd_dev_certs(args, settings: Settings) -> int:
     from sqlalchemy import select
 
-    from pasi_core import certificates, dev_certs
-    from pasi_core.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER
+    from pasi_core.app import dev_certs
+    from pasi_core.soap import certificates
+    from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER
     from persistence import client_registry as registry
     from persistence import models as t
     from persistence.database import session_factory
@@ -201,45 +202,43 @@ def cmd_bulk_award(args, settings: Settings) -> int:
 
     from operations.bulk_award_and_order import job
     from operations.bulk_award_and_order.selection import Criteria
-    from pasi_core.runtime import utc_now
+    from pasi_core.kernel.clock import utc_now
     from persistence.database import session_factory
+    from persistence.unit_of_work import SqlUnitOfWorkFactory
 
     engine = _engine(settings)
     _require_schema(engine)
-    sessions = session_factory(engine)
+    sessions = SqlUnitOfWorkFactory(session_factory(engine))
     out_dir = Path(args.out_dir)
-    try:
-        if args.action == "report":
-            summary = job.write_reports(sessions, args.run_id, out_dir=out_dir, now=utc_now())
-            _print_summary(summary)
-            return 0
-        if args.action == "resume":
-            run_id = args.run_id
-        else:
-            criteria = Criteria(args.authority, args.school, tuple(args.credential_type))
-            if args.action == "search":
-                result = job.search(sessions, criteria, out_dir=out_dir, now=utc_now())
-                _print_search(result, sessions)
-                return 0
-            run_id, result = job.start_run(sessions, criteria, args.delivery_method, now=utc_now(),
-                                           out_dir=out_dir)
+    if args.action == "report":
+        summary = job.write_reports(sessions, args.run_id, out_dir=out_dir, now=utc_now())
+        _print_summary(summary)
+        return 0
+    if args.action == "resume":
+        run_id = args.run_id
+    else:
+        criteria = Criteria(args.authority, args.school, tuple(args.credential_type))
+        if args.action == "search":
+            result = job.search(sessions, criteria, out_dir=out_dir, now=utc_now())
             _print_search(result, sessions)
-            print(f"Delivery Method: {job.DELIVERY_METHODS[args.delivery_method]}")
-            print(f"started bulk run {run_id}; if it is interrupted, continue it with "
-                  f"`pasi-core bulk-award resume {run_id}`")
-        with tqdm(desc="awarding and ordering", unit="student", disable=None) as bar:
-            summary = job.resume_run(sessions, run_id, clock=utc_now, out_dir=out_dir,
-                                     progress=bar.update)
-    except job.BulkAwardError as error:
-        raise PasiError(str(error)) from None
+            return 0
+        run_id, result = job.start_run(sessions, criteria, args.delivery_method, now=utc_now(),
+                                       out_dir=out_dir)
+        _print_search(result, sessions)
+        print(f"Delivery Method: {job.DELIVERY_METHODS[args.delivery_method]}")
+        print(f"started bulk run {run_id}; if it is interrupted, continue it with "
+              f"`pasi-core bulk-award resume {run_id}`")
+    with tqdm(desc="awarding and ordering", unit="student", disable=None) as bar:
+        summary = job.resume_run(sessions, run_id, clock=utc_now, out_dir=out_dir,
+                                 progress=bar.update)
     _print_summary(summary)
     return 0
 
 
-def _print_search(result, sessions) -> None:
-    from operations.bulk_award_and_order.job import _order
-    with sessions() as session:
-        order = _order(session)
+def _print_search(result, new_unit_of_work) -> None:
+    from operations.bulk_award_and_order.job import awarding_order
+    with new_unit_of_work(read_only=True) as uow:
+        order = awarding_order(uow)
     for label, value in result.criteria.describe(order):
         print(f"{label}: {value}")
     print(f"Total number of records to be processed: {len(result.selected)}")
@@ -258,7 +257,7 @@ def _print_summary(summary) -> None:
 
 
 def cmd_audit(args, settings: Settings) -> int:
-    from pasi_core.runtime import utc_now
+    from pasi_core.kernel.clock import utc_now
     from persistence import audit_log
 
     engine = _engine(settings)
@@ -284,7 +283,7 @@ def cmd_audit(args, settings: Settings) -> int:
 
 
 def cmd_export_contract(args, settings: Settings) -> int:
-    from pasi_core.contract.export import check_contract, write_contract
+    from pasi_core.app.contract_files import check_contract, write_contract
 
     root = Path(args.root)
     if args.check:

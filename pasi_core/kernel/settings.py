@@ -10,8 +10,9 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pasi_core.errors import ConfigurationError
+from pasi_core.kernel.errors import ConfigurationError
 
 DEFAULT_DATABASE_PATH = Path("var") / "pasi-core.sqlite3"
 
@@ -68,6 +69,9 @@ class Settings:
 
     log_level: str = "INFO"
 
+    time_zone: str = "America/Edmonton"
+    """The province's time zone: "the current date" and every date or time shown to a person."""
+
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if environ is None else environ)
@@ -94,6 +98,7 @@ class Settings:
             replay_retention_days=_int(env, "PASI_REPLAY_RETENTION_DAYS",
                                        defaults.replay_retention_days),
             log_level=env.get("PASI_LOG_LEVEL", defaults.log_level).upper(),
+            time_zone=env.get("PASI_TIME_ZONE") or defaults.time_zone,
         )
         settings.validate()
         return settings
@@ -109,6 +114,11 @@ class Settings:
         if any(tls) and not all(tls):
             raise ConfigurationError("terminating TLS needs all of PASI_TLS_CERT, PASI_TLS_KEY and "
                                      "PASI_CLIENT_CA (client certificates are required)")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"PASI_TIME_ZONE: {self.time_zone!r} is not a time zone "
+                                     "name such as America/Edmonton") from None
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import re
 
-from pasi_core.rule_catalogue import CATALOGUE
+from pasi_core.kernel.rule_catalogue import CATALOGUE
 
 RULE_MODULES = ("operations.submit_diploma_exam_mark.rules",
                 "operations.submit_credential_awarding_multiple.rules",

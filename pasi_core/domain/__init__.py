@@ -1,1 +1,0 @@
-"""Plain data and pure functions shared by several operations (no spyne, no SQLAlchemy)."""
