@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pasi_core.kernel.audit import AuditEntry
@@ -52,20 +53,41 @@ class AuditLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    exam_marks: ExamMarkRepository
-    credentials: CredentialRepository
-    document_orders: DocumentOrderRepository
-    bulk_runs: BulkRunRepository
-    code_tables: CodeTableSource
-    versions: NumberSource
-    """PASICoreVersion numbers: one increasing sequence shared by every record type."""
-    credential_numbers: NumberSource
-    replays: ReplayStore
-    audit: AuditLog
+    """One transaction and the repositories that work in it (read-only properties)."""
+
+    @property
+    def exam_marks(self) -> ExamMarkRepository: ...
+
+    @property
+    def credentials(self) -> CredentialRepository: ...
+
+    @property
+    def document_orders(self) -> DocumentOrderRepository: ...
+
+    @property
+    def bulk_runs(self) -> BulkRunRepository: ...
+
+    @property
+    def code_tables(self) -> CodeTableSource: ...
+
+    @property
+    def versions(self) -> NumberSource:
+        """PASICoreVersion numbers: one increasing sequence shared by every record type."""
+        ...
+
+    @property
+    def credential_numbers(self) -> NumberSource: ...
+
+    @property
+    def replays(self) -> ReplayStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc_info: object) -> None: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None: ...
 
     def commit(self) -> None: ...
 

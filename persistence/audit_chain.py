@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Mapping
+from typing import Any
 
 GENESIS_HASH = "0" * 64
 _V1_FIELDS = (
@@ -48,7 +49,7 @@ class ChainProblem:
     problem: str
 
 
-def verify_chain(rows: Iterable[Mapping[str, object]], head_sequence: int | None,
+def verify_chain(rows: Iterable[Mapping[str, Any]], head_sequence: int | None,
                  head_hash: str | None) -> list[ChainProblem]:
     """Every problem found walking ``rows`` in sequence order; empty when intact."""
     problems: list[ChainProblem] = []

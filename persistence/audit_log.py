@@ -30,17 +30,17 @@ class SqlAuditLog:
         """Add one row at the end of the chain; returns its sequence."""
         connection = self._session.connection()
         row = _row(entry)
-        head = connection.execute(select(t.AuditChainHead.__table__).where(
+        head = connection.execute(select(t.table(t.AuditChainHead)).where(
             t.AuditChainHead.id == 1).with_for_update()).mappings().one()
         row["sequence"] = head["last_sequence"] + 1
         row["previous_hash"] = head["last_hash"]
         row["row_hash"] = link_hash(head["last_hash"], row)
-        connection.execute(insert(t.RequestAudit.__table__), [row])
-        connection.execute(update(t.AuditChainHead.__table__).where(
+        connection.execute(insert(t.table(t.RequestAudit)), [row])
+        connection.execute(update(t.table(t.AuditChainHead)).where(
             t.AuditChainHead.id == 1).values(last_sequence=row["sequence"],
                                              last_hash=row["row_hash"]))
         if entry.request_body is not None:
-            connection.execute(insert(t.RequestPayload.__table__), [{
+            connection.execute(insert(t.table(t.RequestPayload)), [{
                 "message_id": entry.message_id, "received_utc": entry.received_utc,
                 "request_body": zlib.compress(entry.request_body),
                 "response_body": zlib.compress(entry.response_body) if entry.response_body
@@ -79,10 +79,10 @@ def verify(engine: Engine, expect_head: str | None = None) -> VerifyReport:
     """Walk the whole chain.  ``expect_head``: a head hash recorded elsewhere earlier,
     which must still be in the chain (catches a rewritten tail)."""
     with engine.connect() as connection:
-        head = connection.execute(select(t.AuditChainHead.__table__).where(
+        head = connection.execute(select(t.table(t.AuditChainHead)).where(
             t.AuditChainHead.id == 1)).mappings().one()
         result = connection.execution_options(yield_per=2000).execute(
-            select(t.RequestAudit.__table__).order_by(t.RequestAudit.sequence)).mappings()
+            select(t.table(t.RequestAudit)).order_by(t.RequestAudit.sequence)).mappings()
         seen_hashes = set()
         rows = 0
 
@@ -103,9 +103,9 @@ def verify(engine: Engine, expect_head: str | None = None) -> VerifyReport:
 def purge(engine: Engine, *, now: datetime, payload_days: int, replay_days: int) -> tuple[int, int]:
     """Delete kept payloads and replay responses past their retention (the audit rows stay)."""
     with engine.begin() as connection:
-        payloads = connection.execute(delete(t.RequestPayload.__table__).where(
+        payloads = connection.execute(delete(t.table(t.RequestPayload)).where(
             t.RequestPayload.received_utc < now - timedelta(days=payload_days))).rowcount
-        replays = connection.execute(delete(t.ProcessedRequest.__table__).where(
+        replays = connection.execute(delete(t.table(t.ProcessedRequest)).where(
             t.ProcessedRequest.created_utc < now - timedelta(days=replay_days))).rowcount
     return payloads, replays
 

@@ -1,7 +1,8 @@
 """Small helpers for set-based queries."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from sqlalchemy import any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -76,9 +77,9 @@ def bulk_insert(session, table, rows: list[dict]) -> None:
     driver_connection = session.connection().connection.driver_connection
     quoted = ", ".join(f'"{name}"' for name in columns)
     text = "".join("\t".join(_copy_field(row[name]) for name in columns) + "\n" for row in rows)
-    with driver_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            copy.write(text.encode("utf-8"))
+    with driver_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        copy.write(text.encode("utf-8"))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operations.bulk_award_and_order.ports import (
-    SELECTED, Address, AwardedCredential, Organization, Placement, Profile, RunDetails, RunStudent)
+    SELECTED,
+    Address,
+    AwardedCredential,
+    Organization,
+    Placement,
+    Profile,
+    RunDetails,
+    RunStudent,
+)
 from operations.bulk_award_and_order.selection import Criteria, Selected
 from persistence import models as t
 from persistence.bulk import bulk_insert, select_in
+
 
 def candidates(session: Session, criteria: Criteria) -> list[str]:
     """ASNs with an achieved credential requirement set, within the criteria's school or authority."""
@@ -74,13 +83,13 @@ def current_addresses(session: Session, asns: Iterable[str], today: date) -> dic
 
 def create_run(session: Session, criteria: Criteria, delivery_method: str,
                selected: Sequence[Selected], now: datetime) -> int:
-    table = t.BulkAwardRun.__table__
+    table = t.table(t.BulkAwardRun)
     run_id = session.execute(insert(table).returning(table.c.id), [{
         "started_utc": now, "status": "Running",
         "criteria": json.dumps({"Authority": criteria.authority, "School": criteria.school,
                                 "CredentialTypes": list(criteria.credential_types),
                                 "DeliveryMethod": delivery_method})}]).scalar_one()
-    bulk_insert(session, t.BulkAwardRunStudent.__table__, [
+    bulk_insert(session, t.table(t.BulkAwardRunStudent), [
         {"run_id": run_id, "position": position, "asn": s.asn, "credential_type": s.credential_type,
          "state": SELECTED, "credential_number": None, "document_order_id": None, "rejections": None}
         for position, s in enumerate(selected)])
@@ -117,7 +126,7 @@ def set_states(session: Session, run_id: int, changes: Sequence[dict]) -> None:
     """``changes``: dicts with position, state, credential_number, document_order_id, rejections."""
     if not changes:
         return
-    table = t.BulkAwardRunStudent.__table__
+    table = t.table(t.BulkAwardRunStudent)
     session.execute(update(table).where(table.c.run_id == run_id,
                                         table.c.position == bindparam("b_position")).values(
         state=bindparam("state"), credential_number=bindparam("credential_number"),
@@ -129,7 +138,7 @@ def set_states(session: Session, run_id: int, changes: Sequence[dict]) -> None:
 
 
 def finish_run(session: Session, run_id: int, now: datetime) -> None:
-    session.execute(update(t.BulkAwardRun.__table__).where(t.BulkAwardRun.id == run_id).values(
+    session.execute(update(t.table(t.BulkAwardRun)).where(t.BulkAwardRun.id == run_id).values(
         status="Finished", finished_utc=now))
 
 

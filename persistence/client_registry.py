@@ -7,7 +7,7 @@ so disabling a client takes effect at once in every worker).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ class ClientSummary:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def lookup(session: Session, fingerprint: str) -> RegisteredCertificate | None:
@@ -125,9 +125,10 @@ def set_enabled(session: Session, name: str, enabled: bool, fingerprint: str | N
     if fingerprint is None:
         client.is_enabled = enabled
         return
-    changed = session.execute(update(t.ClientCertificate).where(
+    result = session.execute(update(t.ClientCertificate).where(
         t.ClientCertificate.client_id == client.id,
-        t.ClientCertificate.fingerprint == fingerprint.lower()).values(is_enabled=enabled)).rowcount
+        t.ClientCertificate.fingerprint == fingerprint.lower()).values(is_enabled=enabled))
+    changed = getattr(result, "rowcount", 0)
     if not changed:
         raise RegistryError(f"client {name!r} has no certificate {fingerprint}")
 

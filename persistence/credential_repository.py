@@ -7,14 +7,13 @@ serialize and the second finds the first (rule 44010)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from operations.submit_credential_awarding_multiple.model import (
-    ACHIEVED, Award, OfficialMark, StudentRecord)
+from operations.submit_credential_awarding_multiple.model import ACHIEVED, Award, OfficialMark, StudentRecord
 from pasi_core.kernel.students import Student, is_well_formed_asn
 from persistence import models as t
 from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
@@ -86,7 +85,7 @@ def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -
 def save_awards(session: Session, awards: Sequence[tuple[Award, str, int]], *, updated_by: str,
                 now: datetime) -> None:
     """Insert (award, credential number, version) rows and a transcript trigger each."""
-    bulk_insert(session, t.StudentCredential.__table__, [
+    bulk_insert(session, t.table(t.StudentCredential), [
         {"credential_number": number, "asn": award.asn, "credential_type": award.credential_type,
          "requirement_set": award.requirement_set, "awarded_on_date": award.awarded_on,
          "school_year": award.school_year, "awarded_last_name": award.last_name,
@@ -94,6 +93,6 @@ def save_awards(session: Session, awards: Sequence[tuple[Award, str, int]], *, u
          "is_deleted": False, "delete_reason": None, "legacy_credential_number": None,
          "version": version, "created_utc": now, "updated_by": updated_by}
         for award, number, version in awards])
-    bulk_insert(session, t.TranscriptTrigger.__table__, [
+    bulk_insert(session, t.table(t.TranscriptTrigger), [
         {"asn": award.asn, "course_code": None, "version": version, "source": "StudentCredential",
          "source_ref_id": number, "created_utc": now} for award, number, version in awards])

@@ -1,15 +1,21 @@
 """Loads what ConstructDocumentOrder needs and writes orders and items in bulk."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from operations.construct_document_order.model import (
-    CANCELLED, CredentialFacts, DocumentOrder, OrderItem, StoredOrder, item_status_for)
+    CANCELLED,
+    CredentialFacts,
+    DocumentOrder,
+    OrderItem,
+    StoredOrder,
+    item_status_for,
+)
 from pasi_core.kernel.students import Student
 from persistence import models as t
 from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
@@ -151,13 +157,14 @@ def insert_orders(session: Session, orders: Sequence[tuple[DocumentOrder, int]],
     """Insert new (order, version) pairs with their items; returns the new order ids."""
     if not orders:
         return []
-    table = t.DocumentOrder.__table__
+    table = t.table(t.DocumentOrder)
     rows = [_order_row(order, version, updated_by, now) | {"created_utc": now} for order, version in orders]
     ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                rows).scalars())
-    bulk_insert(session, t.DocumentOrderItem.__table__, [
+    bulk_insert(session, t.table(t.DocumentOrderItem), [
         _item_row(order_id, number, item, item_status_for(order.order_status))
-        for order_id, (order, _) in zip(ids, orders) for number, item in enumerate(order.items, start=1)])
+        for order_id, (order, _) in zip(ids, orders, strict=True)
+        for number, item in enumerate(order.items, start=1)])
     return ids
 
 
@@ -165,12 +172,12 @@ def update_order(session: Session, stored: StoredOrder, order: DocumentOrder, ve
                  updated_by: str, now: datetime) -> None:
     """Rewrite an order not yet Ordered: items left out are removed, new ones numbered after the last."""
     order_id = stored.order.order_id
-    session.execute(update(t.DocumentOrder.__table__).where(t.DocumentOrder.id == order_id).values(
+    session.execute(update(t.table(t.DocumentOrder)).where(t.DocumentOrder.id == order_id).values(
         **_order_row(order, version, updated_by, now)))
     kept = {item.item_number for item in order.items if item.item_number}
     removed = [number for number in stored.item_statuses if number not in kept]
     if removed:
-        session.execute(delete(t.DocumentOrderItem.__table__).where(
+        session.execute(delete(t.table(t.DocumentOrderItem)).where(
             t.DocumentOrderItem.order_id == order_id, t.DocumentOrderItem.item_number.in_(removed)))
     status = item_status_for(order.order_status)
     next_number = max(stored.item_statuses, default=0)
@@ -182,11 +189,11 @@ def update_order(session: Session, stored: StoredOrder, order: DocumentOrder, ve
             next_number += 1
             inserts.append(_item_row(order_id, next_number, item, status))
     if updates:
-        table = t.DocumentOrderItem.__table__
+        table = t.table(t.DocumentOrderItem)
         columns = [c for c in updates[0] if c not in ("order_id", "item_number")]
         session.execute(update(table).where(table.c.order_id == bindparam("b_order"),
                                             table.c.item_number == bindparam("b_item")).values(
             **{c: bindparam(c) for c in columns}),
             [{**{c: row[c] for c in columns}, "b_order": row["order_id"], "b_item": row["item_number"]}
              for row in updates], execution_options={"synchronize_session": False})
-    bulk_insert(session, t.DocumentOrderItem.__table__, inserts)
+    bulk_insert(session, t.table(t.DocumentOrderItem), inserts)

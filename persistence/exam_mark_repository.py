@@ -10,8 +10,8 @@ sees the first's committed versions (rule 3004) and registrations (40540,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from operations.submit_diploma_exam_mark import model as m
 from operations.submit_diploma_exam_mark.book import Enrolments, MarkBook
 from operations.submit_diploma_exam_mark.changes import PlannedChange
-from pasi_core.kernel.students import Student, is_well_formed_asn
-from pasi_core.kernel.errors import ConcurrentUpdateDetected
-from persistence import models as t
 from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.errors import ConcurrentUpdateDetected
+from pasi_core.kernel.students import Student, is_well_formed_asn
+from persistence import models as t
 from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
 
 
@@ -235,10 +235,10 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
     inserts = [ref for ref in final if ref not in originally_stored]
     updates = [ref for ref in final if ref in originally_stored]
     if inserts:
-        bulk_insert(session, t.ExamMark.__table__, [
+        bulk_insert(session, t.table(t.ExamMark), [
             _mark_row(final[ref], updated_by, now) | {"created_utc": now} for ref in inserts])
     if updates:
-        table = t.ExamMark.__table__
+        table = t.table(t.ExamMark)
         session.execute(
             update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
                 asn=bindparam("asn"), exam_ref_id=bindparam("exam_ref_id"),
@@ -254,7 +254,7 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
     rewritten = [ref for ref in updates
                  if final[ref].mark.components != originally_stored[ref].mark.components]
     if rewritten:
-        session.execute(delete(t.ExamMarkComponent.__table__).where(
+        session.execute(delete(t.table(t.ExamMarkComponent)).where(
             t.ExamMarkComponent.exam_mark_ref_id.in_(rewritten)))
     component_rows = [
         {"exam_mark_ref_id": ref, "position": position, "sitting_ref_id": c.sitting_ref_id,
@@ -262,11 +262,11 @@ def save_changes(session: Session, changes: Sequence[PlannedChange], *, updated_
          "maximum_mark": c.maximum_mark, "form_id": c.form_id,
          "supplied_contact_name": c.supplied_contact_name}
         for ref in inserts + rewritten for position, c in enumerate(final[ref].mark.components)]
-    bulk_insert(session, t.ExamMarkComponent.__table__, component_rows)
+    bulk_insert(session, t.table(t.ExamMarkComponent), component_rows)
 
     _save_fees(session, changes, original_fee_links)
     _save_rescore_requests(session, changes)
-    bulk_insert(session, t.TranscriptTrigger.__table__, [
+    bulk_insert(session, t.table(t.TranscriptTrigger), [
         {"asn": trigger.asn, "course_code": trigger.course_code, "version": trigger.version,
          "source": "DiplomaExamMark", "source_ref_id": trigger.exam_mark_ref_id,
          "created_utc": now}
@@ -297,7 +297,7 @@ def _save_fees(session: Session, changes: Iterable[PlannedChange], original_link
             else:
                 links[mark_ref] = fee_ref
     if fees:
-        table = t.WaivedFee.__table__
+        table = t.table(t.WaivedFee)
         session.execute(
             update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
                 is_used=bindparam("is_used"), version=bindparam("version")),
@@ -307,9 +307,9 @@ def _save_fees(session: Session, changes: Iterable[PlannedChange], original_link
     removed = [ref for ref in original_links if original_links[ref] != links.get(ref)]
     added = [ref for ref in links if original_links.get(ref) != links[ref]]
     if removed:
-        session.execute(delete(t.RegistrationFee.__table__).where(t.RegistrationFee.exam_mark_ref_id.in_(removed)))
+        session.execute(delete(t.table(t.RegistrationFee)).where(t.RegistrationFee.exam_mark_ref_id.in_(removed)))
     if added:
-        bulk_insert(session, t.RegistrationFee.__table__, [
+        bulk_insert(session, t.table(t.RegistrationFee), [
             {"exam_mark_ref_id": ref, "waived_fee_ref_id": links[ref], "fee_type": "RW"}
             for ref in added])
 
@@ -321,7 +321,7 @@ def _save_rescore_requests(session: Session, changes: Iterable[PlannedChange]) -
             rows[request.ref_id] = {"b_ref_id": request.ref_id, "status": status,
                                     "version": change.version}
     if rows:
-        table = t.RescoreRequest.__table__
+        table = t.table(t.RescoreRequest)
         session.execute(
             update(table).where(table.c.ref_id == bindparam("b_ref_id")).values(
                 status=bindparam("status"), version=bindparam("version")),
@@ -338,9 +338,9 @@ def _save_activity(session: Session, changes: Iterable[PlannedChange], original:
              "updated_by": updated_by} for asn, (year, version) in years.items()]
     new_rows = [row for row in rows if row["asn"] not in original]
     old_rows = [row | {"b_asn": row["asn"]} for row in rows if row["asn"] in original]
-    bulk_insert(session, t.StudentActivity.__table__, new_rows)
+    bulk_insert(session, t.table(t.StudentActivity), new_rows)
     if old_rows:
-        table = t.StudentActivity.__table__
+        table = t.table(t.StudentActivity)
         session.execute(
             update(table).where(table.c.asn == bindparam("b_asn")).values(
                 school_year=bindparam("school_year"), version=bindparam("version"),

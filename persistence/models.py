@@ -9,10 +9,23 @@ models agree.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, ForeignKey, ForeignKeyConstraint, Integer, LargeBinary,
-    MetaData, String, Text, UniqueConstraint)
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -33,6 +46,11 @@ SYSTEM_CODE = String(40)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a mapped class, typed as the Table it is (for bulk statements)."""
+    return cast(Table, model.__table__)
 
 
 # --- reference data -------------------------------------------------------------------

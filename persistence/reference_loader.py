@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, overload
 
 import jsonschema
 from sqlalchemy import delete, insert, select, tuple_, update
@@ -146,11 +147,19 @@ def utc(value: str | None) -> datetime | None:
     if value is None:
         return None
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+@overload
+def lower(value: str) -> str: ...
+
+
+@overload
+def lower(value: str | None) -> str | None: ...
 
 
 def lower(value: str | None) -> str | None:
@@ -160,8 +169,8 @@ def lower(value: str | None) -> str | None:
 class _Loader:
     def __init__(self, session: Session, document: dict):
         self.session = session
-        self.doc = {name: document.get(name, []) for name in REFERENCE_DATA_SCHEMA["properties"]
-                    if name != "FormatVersion"}
+        sections: Iterable[str] = REFERENCE_DATA_SCHEMA["properties"]  # type: ignore[assignment]
+        self.doc = {name: document.get(name, []) for name in sections if name != "FormatVersion"}
         self.report = LoadReport()
 
     # --- references -------------------------------------------------------------------
@@ -172,148 +181,9 @@ class _Loader:
         return found
 
     def check_references(self) -> None:
-        problems = Problems()
-        doc = self.doc
-        codes = {(c["CodeTable"], c["Code"]) for c in doc["CodeTables"]}
-        codes |= {tuple(row) for row in self.session.execute(
-            select(t.CodeValueRow.code_table, t.CodeValueRow.code)).all()}
-
-        org_kinds = {o["OrganizationCode"]: o["OrganizationCode"][0] for o in doc["Organizations"]}
-        referenced_orgs = ({o.get("AuthorityCode") for o in doc["Organizations"]}
-                           | {e["OrganizationCode"] for e in doc["SchoolEnrolments"]}
-                           | {s.get("OrganizationCode") for s in doc["ExamSittings"]})
-        org_kinds.update({code: code[0] for code in self._existing(
-            t.Organization.code, referenced_orgs - set(org_kinds))})
-        for i, org in enumerate(doc["Organizations"]):
-            authority = org.get("AuthorityCode")
-            if authority is not None:
-                if org["OrganizationCode"][0] != "S":
-                    problems.add(f"Organizations[{i}]", "AuthorityCode", "only a school has an authority")
-                elif org_kinds.get(authority) != "A":
-                    problems.add(f"Organizations[{i}]", "AuthorityCode",
-                                 f"{authority} is not a school authority in the file or the database")
-
-        students = {s["StateProvinceId"]: s.get("PrimaryStateProvinceId") for s in doc["Students"]}
-        referenced_students = ({s.get("PrimaryStateProvinceId") for s in doc["Students"]}
-                               | {e["StateProvinceId"] for section in (
-                                   "SchoolEnrolments", "WaivedFees", "RegistrationRequests",
-                                   "DiplomaExamMarks", "StudentAddresses", "OfficialMarks",
-                                   "CredentialAchievements", "StudentCredentials")
-                                  for e in doc[section]})
-        missing = referenced_students - set(students) - {None}
-        for row in self.session.execute(select(t.Student.asn, t.Student.primary_asn).where(
-                t.Student.asn.in_(sorted(missing)))).all() if missing else []:
-            students[row.asn] = row.primary_asn
-        for i, student in enumerate(doc["Students"]):
-            primary = student.get("PrimaryStateProvinceId")
-            if primary is None:
-                continue
-            if primary == student["StateProvinceId"]:
-                problems.add(f"Students[{i}]", "PrimaryStateProvinceId", "an ASN cannot be its own Primary")
-            elif primary not in students:
-                problems.add(f"Students[{i}]", "PrimaryStateProvinceId", f"student {primary} does not exist")
-            elif students[primary] is not None:
-                problems.add(f"Students[{i}]", "PrimaryStateProvinceId",
-                             f"{primary} is itself a Secondary ASN; link to its Primary")
-
-        def need_student(section: str, index: int, asn: str, name="StateProvinceId") -> None:
-            if asn not in students:
-                problems.add(f"{section}[{index}]", name, f"student {asn} does not exist")
-
-        for i, enrolment in enumerate(doc["SchoolEnrolments"]):
-            need_student("SchoolEnrolments", i, enrolment["StateProvinceId"])
-            if org_kinds.get(enrolment["OrganizationCode"]) != "S":
-                problems.add(f"SchoolEnrolments[{i}]", "OrganizationCode",
-                             f"{enrolment['OrganizationCode']} is not a school in the file or the database")
-
-        def need_code(entry: str, name: str, table: str, code: str | None) -> None:
-            if code is not None and (table, code) not in codes:
-                problems.add(entry, name, f"{code!r} is not a {table} code")
-
-        exam_components = {(lower(e["RefId"]), c["ComponentCode"])
-                           for e in doc["DiplomaExams"] for c in e["Components"]}
-        for i, exam in enumerate(doc["DiplomaExams"]):
-            entry = f"DiplomaExams[{i}]"
-            need_code(entry, "ExamPeriod", "ExamPeriod", exam["ExamPeriod"])
-            need_code(entry, "ExamType", "ExamType", exam["ExamType"])
-            need_code(entry, "MarkFormat", "MarkFormat", exam["MarkFormat"])
-            need_code(entry, "ExamLanguage", "ExamLanguage", exam["ExamLanguage"])
-            component_codes = [c["ComponentCode"] for c in exam["Components"]]
-            for code in {c for c in component_codes if component_codes.count(c) > 1}:
-                problems.add(entry, "Components", f"component {code} is listed twice")
-        wanted = {(lower(s["ExamRefId"]), s["ComponentCode"]) for s in doc["ExamSittings"]}
-        wanted -= exam_components
-        if wanted:
-            rows = self.session.execute(select(
-                t.DiplomaExamComponent.exam_ref_id, t.DiplomaExamComponent.component_code).where(
-                tuple_(t.DiplomaExamComponent.exam_ref_id,
-                       t.DiplomaExamComponent.component_code).in_(sorted(wanted)))).all()
-            exam_components |= {tuple(r) for r in rows}
-        sittings = {lower(s["RefId"]): lower(s["ExamRefId"]) for s in doc["ExamSittings"]}
-        for i, sitting in enumerate(doc["ExamSittings"]):
-            entry = f"ExamSittings[{i}]"
-            if (lower(sitting["ExamRefId"]), sitting["ComponentCode"]) not in exam_components:
-                problems.add(entry, "ComponentCode", f"exam {sitting['ExamRefId']} has no component "
-                             f"{sitting['ComponentCode']} in the file or the database")
-            centre = sitting.get("OrganizationCode")
-            if centre is not None and centre not in org_kinds:
-                problems.add(entry, "OrganizationCode", f"organization {centre} does not exist")
-
-        for i, fee in enumerate(doc["WaivedFees"]):
-            need_student("WaivedFees", i, fee["StateProvinceId"])
-            need_code(f"WaivedFees[{i}]", "ExpiryExamPeriod", "ExamPeriod", fee["ExpiryExamPeriod"])
-        for i, request in enumerate(doc["RegistrationRequests"]):
-            need_student("RegistrationRequests", i, request["StateProvinceId"])
-
-        exams = {lower(e["RefId"]) for e in doc["DiplomaExams"]}
-        exams |= self._existing(t.DiplomaExam.ref_id, {lower(m["ExamRefId"]) for m in doc["DiplomaExamMarks"]})
-        sitting_refs = set(sittings) | self._existing(t.ExamSitting.ref_id, {
-            lower(c["ExamSittingRefId"]) for m in doc["DiplomaExamMarks"] for c in m["ComponentMarks"]})
-        requests = {lower(r["RefId"]) for r in doc["RegistrationRequests"]} | self._existing(
-            t.RegistrationRequest.ref_id, {lower(m.get("RegistrationRequestRefId"))
-                                           for m in doc["DiplomaExamMarks"]})
-        fees = {lower(f["RefId"]) for f in doc["WaivedFees"]} | self._existing(
-            t.WaivedFee.ref_id, {lower(m.get("WaivedFeeRefId")) for m in doc["DiplomaExamMarks"]})
-        for i, mark in enumerate(doc["DiplomaExamMarks"]):
-            entry = f"DiplomaExamMarks[{i}]"
-            need_student("DiplomaExamMarks", i, mark["StateProvinceId"])
-            need_code(entry, "ExamMarkStatus", "ExamMarkStatus", mark["ExamMarkStatus"])
-            if lower(mark["ExamRefId"]) not in exams:
-                problems.add(entry, "ExamRefId", f"exam {mark['ExamRefId']} does not exist")
-            for j, component in enumerate(mark["ComponentMarks"]):
-                if lower(component["ExamSittingRefId"]) not in sitting_refs:
-                    problems.add(entry, f"ComponentMarks[{j}].ExamSittingRefId",
-                                 f"sitting {component['ExamSittingRefId']} does not exist")
-                need_code(entry, f"ComponentMarks[{j}].ComponentMarkStatus", "ComponentMarkStatus",
-                          component["ComponentMarkStatus"])
-            if mark.get("RegistrationRequestRefId") and lower(mark["RegistrationRequestRefId"]) not in requests:
-                problems.add(entry, "RegistrationRequestRefId", "registration request does not exist")
-            if mark.get("WaivedFeeRefId") and lower(mark["WaivedFeeRefId"]) not in fees:
-                problems.add(entry, "WaivedFeeRefId", "waived fee does not exist")
-
-        for section in ("StudentAddresses", "OfficialMarks", "CredentialAchievements", "StudentCredentials"):
-            for i, entry in enumerate(doc[section]):
-                need_student(section, i, entry["StateProvinceId"])
-        for section in ("CredentialAchievements", "StudentCredentials"):
-            for i, entry in enumerate(doc[section]):
-                need_code(f"{section}[{i}]", "CredentialType", "CredentialType", entry["CredentialType"])
-
-        marks = {lower(m["RefId"]) for m in doc["DiplomaExamMarks"]} | self._existing(
-            t.ExamMark.ref_id, {lower(r["ExamMarkRefId"]) for r in doc["RescoreRequests"]})
-        for i, request in enumerate(doc["RescoreRequests"]):
-            if lower(request["ExamMarkRefId"]) not in marks:
-                problems.add(f"RescoreRequests[{i}]", "ExamMarkRefId",
-                             f"exam mark {request['ExamMarkRefId']} does not exist")
-
-        for section, keys in NATURAL_KEYS.items():
-            seen: dict[tuple, int] = {}
-            for i, entry in enumerate(self.doc[section]):
-                value = tuple(str(entry[key]).lower() for key in keys)
-                if value in seen:
-                    problems.add(f"{section}[{i}]", keys[-1] if len(keys) == 1 else None,
-                                 f"repeats {section}[{seen[value]}] (same {' + '.join(keys)})")
-                seen.setdefault(value, i)
-        problems.raise_if_any()
+        """Every reference a file makes must resolve in the file or the database;
+        every problem is collected (entry, field, why) before anything is written."""
+        _ReferenceCheck(self).run()
 
     # --- writing ----------------------------------------------------------------------
     def write(self) -> None:
@@ -382,7 +252,7 @@ class _Loader:
             {"asn": a["StateProvinceId"], "credential_type": a["CredentialType"],
              "requirement_set": a["RequirementSet"], "status": a["Status"]}
             for a in doc["CredentialAchievements"]])
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         self._upsert("StudentCredentials", t.StudentCredential, ("credential_number",), [
             {"credential_number": c["CredentialNumber"].replace("-", ""), "asn": c["StateProvinceId"],
              "credential_type": c["CredentialType"], "requirement_set": c.get("RequirementSet"),
@@ -397,7 +267,7 @@ class _Loader:
         marks = self.doc["DiplomaExamMarks"]
         if not marks:
             return
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         rows = [{"ref_id": lower(m["RefId"]), "asn": m["StateProvinceId"],
                  "exam_ref_id": lower(m["ExamRefId"]), "status": m["ExamMarkStatus"],
                  "mark_value": m.get("MarkValue"), "is_rescored": m.get("IsRescored", False),
@@ -448,7 +318,7 @@ class _Loader:
     def _recompute_rescore_statuses(self, mark_refs: set[str]) -> None:
         """A loaded mark that changed may change its stored requests' computed status."""
         in_file = {lower(r["RefId"]) for r in self.doc["RescoreRequests"]}
-        stored = []
+        stored: list = []
         for chunk in chunked(sorted(mark_refs)):
             stored += self.session.execute(select(t.RescoreRequest, t.ExamMark.is_rescored).join(
                 t.ExamMark, t.ExamMark.ref_id == t.RescoreRequest.exam_mark_ref_id).where(
@@ -464,7 +334,7 @@ class _Loader:
                 changed.append((request.ref_id, status))
         versions = iter(allocate_versions(self.session, len(changed)))
         for ref_id, status in changed:
-            self.session.execute(update(t.RescoreRequest.__table__).where(
+            self.session.execute(update(t.table(t.RescoreRequest)).where(
                 t.RescoreRequest.ref_id == ref_id).values(status=status, version=next(versions)))
         if changed:
             self.report.updated["RescoreRequests"] += len(changed)
@@ -474,7 +344,7 @@ class _Loader:
         if not requests:
             return
         mark_refs = sorted({lower(r["ExamMarkRefId"]) for r in requests})
-        rescored = {}
+        rescored: dict[str, bool] = {}
         for chunk in chunked(mark_refs):
             rescored.update(dict(self.session.execute(select(t.ExamMark.ref_id, t.ExamMark.is_rescored)
                                                       .where(t.ExamMark.ref_id.in_(chunk))).all()))
@@ -493,8 +363,10 @@ class _Loader:
         """Insert new rows, update changed ones; returns the keys written (single-column keys)."""
         if not rows:
             return set()
-        table = model.__table__
-        key_of = (lambda row: row[keys[0]]) if len(keys) == 1 else (lambda row: tuple(row[k] for k in keys))
+        table = t.table(model)
+        def key_of(row) -> Any:
+            return row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+
         key_columns = [table.c[k] for k in keys]
         existing: dict = {}
         all_keys = [key_of(row) for row in rows]
@@ -526,8 +398,8 @@ class _Loader:
         for row in updates:
             values = {name: value for name, value in row.items()
                       if name not in keys and name != "created_utc"}
-            condition = [table.c[k] == row[k] for k in keys]
-            self.session.execute(update(table).where(*condition).values(**values))
+            self.session.execute(update(table).where(*[table.c[k] == row[k] for k in keys])
+                                 .values(**values))
         self.report.inserted[section] += len(inserts)
         self.report.updated[section] += len(updates)
         return {key_of(row) for row in inserts + updates}
@@ -539,3 +411,172 @@ def _file_children(mark: dict):
                    c.get("MarkFormat"), c.get("MaximumMark"), c.get("FormId"),
                    c.get("SuppliedContactName")) for c in mark["ComponentMarks"]),
             lower(mark.get("WaivedFeeRefId")))
+
+
+STUDENT_SECTIONS = ("SchoolEnrolments", "WaivedFees", "RegistrationRequests", "DiplomaExamMarks",
+                    "StudentAddresses", "OfficialMarks", "CredentialAchievements", "StudentCredentials")
+"""Sections whose entries name a student by StateProvinceId."""
+
+
+class _ReferenceCheck:
+    """The reference checks of one file, one method per section."""
+
+    def __init__(self, loader: _Loader):
+        self.loader = loader
+        self.doc = loader.doc
+        self.problems = Problems()
+        self.codes: set[tuple[str, str]] = {(c["CodeTable"], c["Code"]) for c in self.doc["CodeTables"]}
+        self.codes |= {(row.code_table, row.code) for row in loader.session.execute(
+            select(t.CodeValueRow.code_table, t.CodeValueRow.code)).all()}
+        self.org_kinds: dict[str, str] = {}
+        self.students: dict[str, str | None] = {}
+        self.sittings: dict[str, str] = {}
+
+    def run(self) -> None:
+        for check in (self.organizations, self.students_and_links, self.student_references,
+                      self.exams, self.exam_sittings, self.fees, self.exam_marks, self.credentials,
+                      self.rescore_requests, self.repeated_keys):
+            check()
+        self.problems.raise_if_any()
+
+    def need_code(self, entry: str, name: str, table: str, code: str | None) -> None:
+        if code is not None and (table, code) not in self.codes:
+            self.problems.add(entry, name, f"{code!r} is not a {table} code")
+
+    def need_student(self, section: str, index: int, asn: str) -> None:
+        if asn not in self.students:
+            self.problems.add(f"{section}[{index}]", "StateProvinceId", f"student {asn} does not exist")
+
+    def organizations(self) -> None:
+        doc = self.doc
+        self.org_kinds = {o["OrganizationCode"]: o["OrganizationCode"][0] for o in doc["Organizations"]}
+        referenced = ({o.get("AuthorityCode") for o in doc["Organizations"]}
+                      | {e["OrganizationCode"] for e in doc["SchoolEnrolments"]}
+                      | {s.get("OrganizationCode") for s in doc["ExamSittings"]})
+        self.org_kinds.update({code: code[0] for code in self.loader._existing(
+            t.Organization.code, referenced - set(self.org_kinds))})
+        for i, org in enumerate(doc["Organizations"]):
+            authority = org.get("AuthorityCode")
+            if authority is None:
+                continue
+            if org["OrganizationCode"][0] != "S":
+                self.problems.add(f"Organizations[{i}]", "AuthorityCode", "only a school has an authority")
+            elif self.org_kinds.get(authority) != "A":
+                self.problems.add(f"Organizations[{i}]", "AuthorityCode",
+                                  f"{authority} is not a school authority in the file or the database")
+
+    def students_and_links(self) -> None:
+        doc = self.doc
+        self.students = {s["StateProvinceId"]: s.get("PrimaryStateProvinceId") for s in doc["Students"]}
+        referenced = ({s.get("PrimaryStateProvinceId") for s in doc["Students"]}
+                      | {e["StateProvinceId"] for section in STUDENT_SECTIONS for e in doc[section]})
+        missing = referenced - set(self.students) - {None}
+        if missing:
+            for row in self.loader.session.execute(select(t.Student.asn, t.Student.primary_asn).where(
+                    t.Student.asn.in_(sorted(missing)))).all():
+                self.students[row.asn] = row.primary_asn
+        for i, student in enumerate(doc["Students"]):
+            primary = student.get("PrimaryStateProvinceId")
+            if primary is None:
+                continue
+            field = (f"Students[{i}]", "PrimaryStateProvinceId")
+            if primary == student["StateProvinceId"]:
+                self.problems.add(*field, "an ASN cannot be its own Primary")
+            elif primary not in self.students:
+                self.problems.add(*field, f"student {primary} does not exist")
+            elif self.students[primary] is not None:
+                self.problems.add(*field, f"{primary} is itself a Secondary ASN; link to its Primary")
+
+    def student_references(self) -> None:
+        for section in STUDENT_SECTIONS:
+            for i, entry in enumerate(self.doc[section]):
+                self.need_student(section, i, entry["StateProvinceId"])
+        for i, enrolment in enumerate(self.doc["SchoolEnrolments"]):
+            if self.org_kinds.get(enrolment["OrganizationCode"]) != "S":
+                self.problems.add(f"SchoolEnrolments[{i}]", "OrganizationCode",
+                                  f"{enrolment['OrganizationCode']} is not a school in the file or the database")
+
+    def exams(self) -> None:
+        for i, exam in enumerate(self.doc["DiplomaExams"]):
+            entry = f"DiplomaExams[{i}]"
+            for name in ("ExamPeriod", "ExamType", "MarkFormat", "ExamLanguage"):
+                self.need_code(entry, name, name, exam[name])
+            component_codes = [c["ComponentCode"] for c in exam["Components"]]
+            for code in {c for c in component_codes if component_codes.count(c) > 1}:
+                self.problems.add(entry, "Components", f"component {code} is listed twice")
+
+    def exam_sittings(self) -> None:
+        doc = self.doc
+        components = {(lower(e["RefId"]), c["ComponentCode"])
+                      for e in doc["DiplomaExams"] for c in e["Components"]}
+        wanted = {(lower(s["ExamRefId"]), s["ComponentCode"]) for s in doc["ExamSittings"]} - components
+        if wanted:
+            rows = self.loader.session.execute(select(
+                t.DiplomaExamComponent.exam_ref_id, t.DiplomaExamComponent.component_code).where(
+                tuple_(t.DiplomaExamComponent.exam_ref_id,
+                       t.DiplomaExamComponent.component_code).in_(sorted(wanted)))).all()
+            components |= {(r.exam_ref_id, r.component_code) for r in rows}
+        self.sittings = {lower(s["RefId"]): lower(s["ExamRefId"]) for s in doc["ExamSittings"]}
+        for i, sitting in enumerate(doc["ExamSittings"]):
+            entry = f"ExamSittings[{i}]"
+            if (lower(sitting["ExamRefId"]), sitting["ComponentCode"]) not in components:
+                self.problems.add(entry, "ComponentCode", f"exam {sitting['ExamRefId']} has no component "
+                                  f"{sitting['ComponentCode']} in the file or the database")
+            centre = sitting.get("OrganizationCode")
+            if centre is not None and centre not in self.org_kinds:
+                self.problems.add(entry, "OrganizationCode", f"organization {centre} does not exist")
+
+    def fees(self) -> None:
+        for i, fee in enumerate(self.doc["WaivedFees"]):
+            self.need_code(f"WaivedFees[{i}]", "ExpiryExamPeriod", "ExamPeriod", fee["ExpiryExamPeriod"])
+
+    def exam_marks(self) -> None:
+        doc, existing = self.doc, self.loader._existing
+        marks = doc["DiplomaExamMarks"]
+        exams = {lower(e["RefId"]) for e in doc["DiplomaExams"]}
+        exams |= existing(t.DiplomaExam.ref_id, {lower(m["ExamRefId"]) for m in marks})
+        sittings = set(self.sittings) | existing(t.ExamSitting.ref_id, {
+            lower(c["ExamSittingRefId"]) for m in marks for c in m["ComponentMarks"]})
+        requests = {lower(r["RefId"]) for r in doc["RegistrationRequests"]} | existing(
+            t.RegistrationRequest.ref_id, {lower(m.get("RegistrationRequestRefId")) for m in marks})
+        fees = {lower(f["RefId"]) for f in doc["WaivedFees"]} | existing(
+            t.WaivedFee.ref_id, {lower(m.get("WaivedFeeRefId")) for m in marks})
+        for i, mark in enumerate(marks):
+            entry = f"DiplomaExamMarks[{i}]"
+            self.need_code(entry, "ExamMarkStatus", "ExamMarkStatus", mark["ExamMarkStatus"])
+            if lower(mark["ExamRefId"]) not in exams:
+                self.problems.add(entry, "ExamRefId", f"exam {mark['ExamRefId']} does not exist")
+            for j, component in enumerate(mark["ComponentMarks"]):
+                if lower(component["ExamSittingRefId"]) not in sittings:
+                    self.problems.add(entry, f"ComponentMarks[{j}].ExamSittingRefId",
+                                      f"sitting {component['ExamSittingRefId']} does not exist")
+                self.need_code(entry, f"ComponentMarks[{j}].ComponentMarkStatus", "ComponentMarkStatus",
+                               component["ComponentMarkStatus"])
+            for name, known, what in (("RegistrationRequestRefId", requests, "registration request"),
+                                      ("WaivedFeeRefId", fees, "waived fee")):
+                if mark.get(name) and lower(mark[name]) not in known:
+                    self.problems.add(entry, name, f"{what} does not exist")
+
+    def credentials(self) -> None:
+        for section in ("CredentialAchievements", "StudentCredentials"):
+            for i, entry in enumerate(self.doc[section]):
+                self.need_code(f"{section}[{i}]", "CredentialType", "CredentialType", entry["CredentialType"])
+
+    def rescore_requests(self) -> None:
+        requests = self.doc["RescoreRequests"]
+        marks = {lower(m["RefId"]) for m in self.doc["DiplomaExamMarks"]} | self.loader._existing(
+            t.ExamMark.ref_id, {lower(r["ExamMarkRefId"]) for r in requests})
+        for i, request in enumerate(requests):
+            if lower(request["ExamMarkRefId"]) not in marks:
+                self.problems.add(f"RescoreRequests[{i}]", "ExamMarkRefId",
+                                  f"exam mark {request['ExamMarkRefId']} does not exist")
+
+    def repeated_keys(self) -> None:
+        for section, keys in NATURAL_KEYS.items():
+            seen: dict[tuple, int] = {}
+            for i, entry in enumerate(self.doc[section]):
+                value = tuple(str(entry[key]).lower() for key in keys)
+                if value in seen:
+                    self.problems.add(f"{section}[{i}]", keys[-1] if len(keys) == 1 else None,
+                                      f"repeats {section}[{seen[value]}] (same {' + '.join(keys)})")
+                seen.setdefault(value, i)

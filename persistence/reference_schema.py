@@ -15,7 +15,8 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 SCHOOL_YEAR = {"type": "integer", "minimum": 1900, "maximum": 2200,
                "description": "final calendar year of the school year: 2023/2024 is 2024"}
 UTC_TIME = {"type": "string",
-            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+            "pattern": ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?"
+                        "(Z|[+-][0-9]{2}:[0-9]{2})$"),
             "description": "ISO 8601 date and time with a UTC offset"}
 DATE = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 BOOL = {"type": "boolean"}

@@ -26,7 +26,7 @@ class SqlReplayStore:
 
     def remember(self, key: ReplayKey, message_id: str, response_body: bytes,
                  now: datetime) -> None:
-        self._session.execute(insert(t.ProcessedRequest.__table__), [{
+        self._session.execute(insert(t.table(t.ProcessedRequest)), [{
             "client_name": key.client_name, "client_message_id": key.client_message_id,
             "operation": key.operation, "request_hash": key.request_hash,
             "message_id": message_id, "response_body": zlib.compress(response_body),

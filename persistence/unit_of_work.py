@@ -15,6 +15,7 @@ again.
 from __future__ import annotations
 
 from functools import cached_property
+from types import TracebackType
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,7 +52,8 @@ class SqlUnitOfWork:
         self._session = session
         return self
 
-    def __exit__(self, exc_type, exc, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         session = self.session
         try:
             session.rollback()

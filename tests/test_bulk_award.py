@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, select
 
 from operations.bulk_award_and_order import job
 from operations.bulk_award_and_order.selection import Criteria
-from persistence import demo
+from pasi_core.app import demo
 from persistence import models as t
 from persistence.database import session_factory
 from persistence.unit_of_work import SqlUnitOfWorkFactory

@@ -75,12 +75,13 @@ def check_criteria(uow: UnitOfWork, criteria: Criteria) -> Criteria:
     found = {}
     for code, kind in ((criteria.authority, "Authority"), (criteria.school, "School")):
         if code is not None:
-            found[kind] = uow.bulk_runs.organization(code)
-            if found[kind] is None or found[kind].kind != kind:
+            organization = uow.bulk_runs.organization(code)
+            if organization is None or organization.kind != kind:
                 raise BulkAwardError(f"{code} is not a known {kind.lower()}")
-    if criteria.school and criteria.authority:
-        if found["School"].authority_code != criteria.authority:
-            raise BulkAwardError(f"school {criteria.school} is not in authority {criteria.authority}")
+            found[kind] = organization
+    school = found.get("School")
+    if school is not None and criteria.authority and school.authority_code != criteria.authority:
+        raise BulkAwardError(f"school {criteria.school} is not in authority {criteria.authority}")
     types = criteria.credential_types or tuple(sorted((c for c in order.types if order.in_order(c)),
                                                       key=order.rank))
     return Criteria(criteria.authority, criteria.school, types)
@@ -165,7 +166,7 @@ def _award_chunk(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: datetime
             if o.awarded else
             {"position": s.position, "state": store.AWARD_FAILED,
              "rejections": json.dumps([[r.rule_id, r.message] for r in o.rejections])}
-            for s, o in zip(pending, outcomes)])
+            for s, o in zip(pending, outcomes, strict=True)])
         uow.commit()
     _order_chunk_for(new_unit_of_work, run_id, now, [s.position for s in pending], delivery_method)
     if progress:
@@ -193,7 +194,7 @@ def _order_chunk_for(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: date
         credentials = uow.bulk_runs.credentials(s.credential_number for s in awarded)
         addresses = uow.bulk_runs.current_addresses((s.asn for s in awarded), now.date())
         codes = uow.code_tables.load()
-        orders = [credential_order(credentials[s.credential_number], addresses.get(s.asn),
+        orders = [credential_order(credentials[s.credential_number or ""], addresses.get(s.asn),
                                    delivery_method, codes, now) for s in awarded]
         outcomes = construct_orders(uow, STUDENT_RECORDS, orders, now=now)
         uow.bulk_runs.set_states(run_id, [
@@ -201,7 +202,7 @@ def _order_chunk_for(new_unit_of_work: UnitOfWorkFactory, run_id: int, now: date
              "document_order_id": o.order_id} if o.saved else
             {"position": s.position, "state": store.ORDER_FAILED, "credential_number": s.credential_number,
              "rejections": json.dumps([[r.rule_id, r.message] for r in o.rejections])}
-            for s, o in zip(awarded, outcomes)])
+            for s, o in zip(awarded, outcomes, strict=True)])
         uow.commit()
 
 
@@ -254,6 +255,8 @@ def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: 
                           credential.school_year if credential else None).cells()
         rejections = json.loads(s.rejections) if s.rejections else []
         if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
+            if credential is None:
+                raise BulkAwardError(f"run {run_id}: the credential of position {s.position} is missing")
             ordered = s.state == store.ORDERED
             summary.awarded_and_ordered += ordered
             summary.awarded_not_ordered += not ordered

@@ -6,14 +6,14 @@ elements of the student, the credential and the document order item.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Sequence
 
+from pasi_core.kernel.credential_numbers import display
 from pasi_core.kernel.school_years import display_school_year
 from pasi_core.kernel.students import display_asn
-from pasi_core.kernel.credential_numbers import display
 
 PRE_PROCESSING_COLUMNS = [
     "ASN", "Legal Last Name", "Legal First Name", "Legal Middle Name", "Authority Code",

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from operations.submit_credential_awarding_multiple.model import AwardingOrder, StudentRecord
 from operations.submit_credential_awarding_multiple.rules import (
-    awarded_school_year, choose_credential, rule_44011_credential_awarded_singly_only)
+    awarded_school_year,
+    choose_credential,
+    rule_44011_credential_awarded_singly_only,
+)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,21 @@
 """XML <-> plain data for ConstructDocumentOrder."""
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 from pasi_core.contract import namespaces
 from pasi_core.contract.codec import (
-    CallerFacts, add_rejections, parse_decimal, parse_xsd_boolean, parse_xsd_datetime,
-    read_caller_info, sub, text_of)
+    CallerFacts,
+    add_rejections,
+    parse_decimal,
+    parse_xsd_boolean,
+    parse_xsd_datetime,
+    read_caller_info,
+    sub,
+    text_of,
+)
 from pasi_core.kernel.caller import normalize_organization_code
 
 from .model import DocumentOrder, OrderItem
@@ -36,7 +45,7 @@ _ITEM_IGNORED = {"EducationAccountConnectionId", "RecipientClientId"}
 def read_request(operation: etree._Element) -> tuple[CallerFacts, DocumentOrder]:
     request = operation[0]
     caller = None
-    fields: dict[str, object] = {"items": ()}
+    fields: dict[str, Any] = {"items": ()}
     for child in request:
         tag = etree.QName(child).localname
         if tag == "CallerInfo":
@@ -54,11 +63,11 @@ def read_request(operation: etree._Element) -> tuple[CallerFacts, DocumentOrder]
         elif tag == "DocumentOrderItems":
             fields["items"] = tuple(_read_item(item) for item in child)
     assert caller is not None  # the schema requires CallerInfo
-    return caller, DocumentOrder(**fields)  # type: ignore[arg-type]
+    return caller, DocumentOrder(**fields)
 
 
 def _read_item(element: etree._Element) -> OrderItem:
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     for child in element:
         tag = etree.QName(child).localname
         if tag in _ITEM_TEXT:
@@ -79,7 +88,7 @@ def _read_item(element: etree._Element) -> OrderItem:
             fields["address_lines"] = tuple(text_of(line) for line in child)
         elif tag not in _ITEM_IGNORED:
             raise ValueError(f"unexpected element {tag}")
-    return OrderItem(**fields)  # type: ignore[arg-type]
+    return OrderItem(**fields)
 
 
 def canonical(order: DocumentOrder) -> list:

@@ -5,9 +5,15 @@ from spyne import ComplexModel, ServiceBase, rpc
 from spyne.model.primitive import Decimal, Integer32
 
 from pasi_core.contract import namespaces
-from pasi_core.contract.common import CallerInfo, OrganizationCode, PASICoreVersion, Rejection, Text50, Text100
-from pasi_core.contract.strict import (
-    Boolean, DateTime, Unicode, list_of, named_string, optional, required)
+from pasi_core.contract.common import (
+    CallerInfo,
+    OrganizationCode,
+    PASICoreVersion,
+    Rejection,
+    Text50,
+    Text100,
+)
+from pasi_core.contract.strict import Boolean, DateTime, Unicode, list_of, named_string, optional, required
 
 NS = namespaces.PASI_SYSTEM
 
@@ -89,5 +95,5 @@ class ConstructDocumentOrderContract(ServiceBase):
 
     @rpc(required(DocumentOrderConstructRequest), _returns=required(DocumentOrderConstructResponse),
          _body_style="wrapped")
-    def ConstructDocumentOrder(ctx, request):  # noqa: N802, N805 - the published name
+    def ConstructDocumentOrder(ctx, request):
         raise NotImplementedError("served by pasi_core.soap.pipeline")

@@ -65,7 +65,7 @@ class DocumentOrder:
     def total_amount(self) -> Decimal:
         return sum((item.amount_collected for item in self.items), Decimal(0))
 
-    def same_content_as(self, other: "DocumentOrder") -> bool:
+    def same_content_as(self, other: DocumentOrder) -> bool:
         """Equal in everything the client controls (9023)."""
         def key(order):
             return (order.billing_information_id, order.order_received_method, order.order_status,

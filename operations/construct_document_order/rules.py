@@ -7,16 +7,26 @@ the Credential Processing Agent holds them later (reference §3.3).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.rejections import Violation
 from pasi_core.kernel.students import Student, is_well_formed_asn
 
-from pasi_core.kernel.rejections import Violation
 from .model import (
-    CREDENTIAL_CATEGORY, MAXIMUM_COPIES, MAXIMUM_ORDER_AMOUNT, ORDERED, PAYMENT_PENDING,
-    TRANSCRIPT_CATEGORY, CredentialFacts, DocumentOrder, OrderItem, StoredOrder)
+    CREDENTIAL_CATEGORY,
+    MAXIMUM_COPIES,
+    MAXIMUM_ORDER_AMOUNT,
+    ORDERED,
+    PAYMENT_PENDING,
+    TRANSCRIPT_CATEGORY,
+    CredentialFacts,
+    DocumentOrder,
+    OrderItem,
+    StoredOrder,
+)
 
 DOCUMENT_TYPE = "DocumentType"
 DELIVERY_METHOD = "DeliveryMethod"
@@ -75,7 +85,7 @@ def rule_60112_payment_pending_changes(check: OrderCheck) -> Iterator[Violation]
         """Everything but the order status, payment transaction, placed date and amounts."""
         return (replace(order, order_status="", payment_transaction_id=None, order_placed_utc=None,
                         version=0, items=()),
-                sorted((replace(i, amount_collected=0, item_number=i.item_number or 0) for i in order.items),
+                sorted((replace(i, amount_collected=Decimal(0), item_number=i.item_number or 0) for i in order.items),
                        key=lambda i: (i.item_number, i.asn)))
 
     if fixed(stored.order) != fixed(check.order):

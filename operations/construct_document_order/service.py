@@ -68,7 +68,7 @@ def construct_orders(uow: UnitOfWork, caller: Caller, orders: Sequence[DocumentO
     existing = [(index, order, next(versions)) for index, order in accepted if order.order_id]
     new_ids = repository.insert_orders([(order, version) for _, order, version in new],
                                        updated_by=caller.organization_code, now=now)
-    for (index, _, version), order_id in zip(new, new_ids):
+    for (index, _, version), order_id in zip(new, new_ids, strict=True):
         outcomes[index] = OrderOutcome(order_id, version)
     for index, order, version in existing:
         repository.update_order(stored_orders[order.order_id], order, version,

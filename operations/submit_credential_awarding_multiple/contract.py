@@ -55,5 +55,5 @@ class SubmitCredentialAwardingMultipleContract(ServiceBase):
 
     @rpc(required(SubmitCredentialAwardingMultipleRequest),
          _returns=required(MultipleSubmitCredentialResponse), _body_style="wrapped")
-    def SubmitCredentialAwardingMultiple(ctx, request):  # noqa: N802, N805 - the published name
+    def SubmitCredentialAwardingMultiple(ctx, request):
         raise NotImplementedError("served by pasi_core.soap.pipeline")

@@ -2,9 +2,9 @@
 achievements, awards, enrolments and official marks."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Mapping
 
 from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.students import Student
@@ -33,7 +33,7 @@ class AwardingOrder:
     types: Mapping[str, CredentialType]
 
     @classmethod
-    def from_code_tables(cls, codes: CodeTables) -> "AwardingOrder":
+    def from_code_tables(cls, codes: CodeTables) -> AwardingOrder:
         types = {}
         for code, value in codes.codes(CREDENTIAL_TYPE).items():
             attributes = value.attributes
@@ -47,7 +47,11 @@ class AwardingOrder:
         return kind is not None and kind.awarding_order is not None
 
     def rank(self, code: str) -> int:
-        return self.types[code].awarding_order
+        """Position in the awarding order (1 = highest); only for types in the order."""
+        order = self.types[code].awarding_order
+        if order is None:
+            raise ValueError(f"{code} is awarded singly only")
+        return order
 
     def blocks(self, awarded: str, candidate: str) -> bool:
         """Does holding ``awarded`` prevent bulk-awarding ``candidate`` (rule 44012)?"""

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
 
+from pasi_core.kernel.rejections import Violation
 from pasi_core.kernel.school_years import school_year_of
 from pasi_core.kernel.students import display_asn, is_well_formed_asn
 
-from pasi_core.kernel.rejections import Violation
-from .model import (
-    COSC, GED_PASSING_VALUES, HSED_ALTERNATIVE_2, AwardingOrder, Award, StudentRecord)
+from .model import COSC, GED_PASSING_VALUES, HSED_ALTERNATIVE_2, Award, AwardingOrder, StudentRecord
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ def rule_44004_unreasonable_school_year(record: StudentRecord, year: int) -> lis
 
 def decide(asn: str, record: StudentRecord | None, order: AwardingOrder, today: date) -> Decision:
     violations = rule_9002_invalid_asn(asn, record)
-    if violations:
+    if violations or record is None:
         return Decision(None, tuple(violations))
     violations = rule_44013_deactivated_asn(record) + rule_44014_secondary_asn(record)
     if violations:
@@ -110,13 +108,13 @@ def decide(asn: str, record: StudentRecord | None, order: AwardingOrder, today: 
     if violations:
         return Decision(None, tuple(violations))
     chosen, violations = choose_credential(record, order)
-    if violations:
+    if violations or chosen is None:
         return Decision(None, tuple(violations), chosen)
     year = awarded_school_year(record, chosen)
     violations = rule_44008_school_year_undeterminable(year)
-    if not violations:
+    if year is not None and not violations:
         violations = rule_44004_unreasonable_school_year(record, year)
-    if violations:
+    if violations or year is None:
         return Decision(None, tuple(violations), chosen)
     requirement_sets = record.achieved.get(chosen, ())
     return Decision(Award(asn, chosen, requirement_sets[0] if requirement_sets else None, year, today,
@@ -124,4 +122,4 @@ def decide(asn: str, record: StudentRecord | None, order: AwardingOrder, today: 
                     (), chosen)
 
 
-__all__ = ["decide", "choose_credential", "awarded_school_year", "Decision", "Violation", "display_asn"]
+__all__ = ["Decision", "Violation", "awarded_school_year", "choose_credential", "decide", "display_asn"]

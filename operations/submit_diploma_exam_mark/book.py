@@ -9,15 +9,14 @@ written together.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.students import Student
 
-from .model import (
-    Exam, ExamSitting, RegistrationRequest, RescoreRequest, StoredExamMark, WaivedFee)
+from .model import Exam, ExamSitting, RegistrationRequest, RescoreRequest, StoredExamMark, WaivedFee
 
 
 @dataclass
@@ -70,6 +69,13 @@ class MarkBook:
 
     def exam(self, ref_id: str) -> Exam | None:
         return self.exams.get(ref_id)
+
+    def require_exam(self, ref_id: str) -> Exam:
+        """An exam the batch is known to reference (a stored mark's, or one its rules checked)."""
+        exam = self.exams.get(ref_id)
+        if exam is None:
+            raise KeyError(f"exam {ref_id} was not loaded with the batch")
+        return exam
 
     def sitting(self, ref_id: str) -> ExamSitting | None:
         return self.sittings.get(ref_id)

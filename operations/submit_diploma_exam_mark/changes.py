@@ -10,13 +10,12 @@ saved change and the student's activity school year.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from .book import MarkBook
 from .fees import FEE_RELEASING_STATUSES, assess_registration_fee, should_release_fee
-from .model import (
-    RescoreRequest, StoredExamMark, WaivedFee, rescore_request_status)
+from .model import RescoreRequest, StoredExamMark, WaivedFee, rescore_request_status
 from .rules import MarkCheck, repeat_registrations
 
 CREATE, UPDATE, DELETE, RESTORE = "create", "update", "delete", "restore"
@@ -73,19 +72,19 @@ def plan_change(check: MarkCheck, allocate_version: Callable[[], int]) -> Planne
 
     fees, fee_link = _plan_waived_fee(check, kind)
 
-    rescore_requests = ()
+    rescore_requests: tuple[tuple[RescoreRequest, str], ...] = ()
     if stored is not None and record.is_rescored != stored.mark.is_rescored:
         rescore_requests = tuple(
             (request, rescore_request_status(request, record.is_rescored))
             for request in book.rescore_requests_for(record.ref_id))
 
-    repeats = ()
+    repeats: tuple[StoredExamMark, ...] = ()
     if check.remove_repeat_registration_marks and record.is_active_registration:
         repeats = tuple(
             replace(other, mark=replace(other.mark, is_deleted=True), version=allocate_version())
             for other in repeat_registrations(check))
 
-    course_code = exam.course_code if exam else book.exam(record.exam_ref_id).course_code
+    course_code = (exam or book.require_exam(record.exam_ref_id)).course_code
     triggers = (TranscriptTrigger(record.asn, course_code, saved.version, record.ref_id),) + tuple(
         TranscriptTrigger(r.mark.asn, course_code, r.version, r.mark.ref_id) for r in repeats)
 

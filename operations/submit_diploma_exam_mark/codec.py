@@ -6,12 +6,19 @@ order and presence are already guaranteed; it maps by tag.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from lxml import etree
 
 from pasi_core.contract import namespaces
 from pasi_core.contract.codec import (
-    CallerFacts, add_rejections, parse_xsd_boolean, read_caller_info, sub, text_of)
+    CallerFacts,
+    add_rejections,
+    parse_xsd_boolean,
+    read_caller_info,
+    sub,
+    text_of,
+)
 
 from .model import ComponentMark, ExamMark, SubmittedExamMark
 from .service import RecordOutcome
@@ -36,7 +43,7 @@ def read_request(operation: etree._Element) -> tuple[CallerFacts, list[Submitted
 
 
 def _read_exam_mark(index: int, info: etree._Element) -> SubmittedExamMark:
-    fields: dict[str, object] = {"mark_value": None}
+    fields: dict[str, Any] = {"mark_value": None}
     components: list[ComponentMark] = []
     version = 0
     for child in info:

@@ -5,8 +5,7 @@ from spyne import ComplexModel, ServiceBase, rpc
 
 from pasi_core.contract import namespaces
 from pasi_core.contract.common import CallerInfo, Guid, MultipleSubmitResponse, PASICoreVersion, Text50
-from pasi_core.contract.strict import (
-    Boolean, DateTime, list_of, named_string, optional, required)
+from pasi_core.contract.strict import Boolean, DateTime, list_of, named_string, optional, required
 
 NS = namespaces.PASI_SERVICE
 
@@ -65,5 +64,5 @@ class SubmitDiplomaExamMarkContract(ServiceBase):
 
     @rpc(required(SubmitDiplomaExamMarkRequest), _returns=required(MultipleSubmitResponse),
          _body_style="wrapped")
-    def SubmitDiplomaExamMark(ctx, request):  # noqa: N802, N805 - the published name
+    def SubmitDiplomaExamMark(ctx, request):
         raise NotImplementedError("served by pasi_core.soap.pipeline")

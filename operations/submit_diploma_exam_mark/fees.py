@@ -15,8 +15,19 @@ from pasi_core.kernel.code_tables import EXAM_PERIOD, CodeTables
 
 from .book import MarkBook
 from .model import (
-    FULL_EXEMPTION, INCOMPLETE, NOT_WRITTEN, PARTIAL_EXEMPTION, REGISTERED, REGULAR,
-    SPECIAL_CASES, SPLIT_WRITING, WITHHELD, Exam, ExamMark, WaivedFee)
+    FULL_EXEMPTION,
+    INCOMPLETE,
+    NOT_WRITTEN,
+    PARTIAL_EXEMPTION,
+    REGISTERED,
+    REGULAR,
+    SPECIAL_CASES,
+    SPLIT_WRITING,
+    WITHHELD,
+    Exam,
+    ExamMark,
+    WaivedFee,
+)
 
 REWRITE_FEE_TYPE = "RW"
 FEES_EFFECTIVE_FROM_SCHOOL_YEAR = 2015

@@ -2,9 +2,9 @@
 and the reference objects the rules read.  No spyne, no SQLAlchemy."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Mapping
 
 # Exam Mark Status codes that rules name.  RE, RG, NW, WH, IN and IC are
 # PASI's; FE, PE, SC and SW are ours for statuses PASI names without a public
@@ -66,7 +66,7 @@ class ExamMark:
     def is_active_registration(self) -> bool:
         return not self.is_deleted and self.status == REGISTERED
 
-    def same_fields_as(self, other: "ExamMark") -> bool:
+    def same_fields_as(self, other: ExamMark) -> bool:
         """Equal in everything but the delete flag."""
         return replace(self, is_deleted=other.is_deleted) == other
 

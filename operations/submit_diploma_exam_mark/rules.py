@@ -12,24 +12,45 @@ the placeholder values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Iterator, Mapping
 
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, Caller
 from pasi_core.kernel.code_tables import (
-    COMPONENT_MARK_STATUS, EXAM_MARK_STATUS, EXAM_PERIOD, LETTER_GRADE, MARK_FORMAT, FEE_TYPE)
+    COMPONENT_MARK_STATUS,
+    EXAM_MARK_STATUS,
+    EXAM_PERIOD,
+    FEE_TYPE,
+    LETTER_GRADE,
+    MARK_FORMAT,
+)
+from pasi_core.kernel.rejections import Violation
+from pasi_core.kernel.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
 from pasi_core.kernel.school_years import display_school_year, school_year_of
 from pasi_core.kernel.students import Student, is_well_formed_asn
-from pasi_core.kernel.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
 
-from pasi_core.kernel.rejections import Violation
 from .book import MarkBook
 from .fees import assess_registration_fee
 from .model import (
-    INCOMPLETE, INVALID, NOT_WRITTEN, REGISTERED, REGULAR, RESCORE_INCOMPLETE,
-    RESCORE_REQUESTED, RESCORE_RESCORED, WITHHELD, ComponentMark, Exam, ExamMark,
-    ExamSitting, Limits, StoredExamMark, SubmittedExamMark, rescore_request_status)
+    INCOMPLETE,
+    INVALID,
+    NOT_WRITTEN,
+    REGISTERED,
+    REGULAR,
+    RESCORE_INCOMPLETE,
+    RESCORE_REQUESTED,
+    RESCORE_RESCORED,
+    WITHHELD,
+    ComponentMark,
+    Exam,
+    ExamMark,
+    ExamSitting,
+    Limits,
+    StoredExamMark,
+    SubmittedExamMark,
+    rescore_request_status,
+)
 
 # Mark format kinds (the ``Kind`` attribute of a MarkFormat code): the
 # format codes are data, the way each kind is checked is a rule.
@@ -55,7 +76,7 @@ class MarkCheck:
     caller: Caller
     now: datetime
     book: MarkBook
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     remove_repeat_registration_marks: bool = False
 
     record: ExamMark = field(init=False, repr=False)
@@ -226,7 +247,7 @@ def rule_40531_exam_sitting_not_found(check: MarkCheck) -> Iterator[Violation]:
 def rule_40532_exam_sitting_deleted(check: MarkCheck) -> Iterator[Violation]:
     if check.record.is_deleted:
         return  # a registration on a withdrawn sitting must stay deletable
-    for path, component, sitting in check.components():
+    for path, _component, sitting in check.components():
         if sitting is not None and sitting.is_deleted:
             yield Violation(40532, {"ExamMark:ExamSitting": sitting.ref_id},
                             f"{path}.ExamSittingRefId")
@@ -305,7 +326,8 @@ def rule_40559_special_registration_in_same_session(check: MarkCheck) -> Iterato
     for other in check.book.marks_of_person(check.record.asn):
         if other.mark.ref_id == check.record.ref_id or not other.mark.is_active_registration:
             continue
-        exam = sessions.get(check.book.session_of(other))
+        session = check.book.session_of(other)
+        exam = sessions.get(session) if session is not None else None
         if exam is not None and any(
                 (sitting := check.book.sitting(c.sitting_ref_id)) and sitting.is_special
                 for c in other.mark.components):
@@ -446,8 +468,9 @@ def rule_40547_missing_component_mark_format(check: MarkCheck) -> Iterator[Viola
 
 
 def rule_40567_delete_with_mark_value(check: MarkCheck) -> Iterator[Violation]:
-    if check.is_delete and (check.record.mark_value is not None
-                            or check.stored.mark.mark_value is not None):
+    stored = check.stored
+    if check.is_delete and stored is not None and (check.record.mark_value is not None
+                                                   or stored.mark.mark_value is not None):
         yield Violation(40567, {}, "MarkValue")
 
 
@@ -498,7 +521,7 @@ def rule_40552_sitting_capacity_exceeded(check: MarkCheck) -> Iterator[Violation
     stored = check.stored
     already_counted = ({c.sitting_ref_id for c in stored.mark.components}
                        if stored is not None and stored.mark.is_active_registration else set())
-    for path, component, sitting in check.components():
+    for path, _component, sitting in check.components():
         if (sitting is None or sitting.student_capacity is None
                 or sitting.ref_id in already_counted
                 or (sitting.scheduled_utc is not None and check.now >= sitting.scheduled_utc)):
@@ -543,7 +566,7 @@ def rule_62020_rescore_without_requested_request(check: MarkCheck) -> Iterator[V
 
 
 def rule_62022_delete_with_live_rescore_request(check: MarkCheck) -> Iterator[Violation]:
-    marks_to_delete = [check.stored] if check.is_delete else []
+    marks_to_delete = [check.stored] if check.is_delete and check.stored is not None else []
     if check.remove_repeat_registration_marks and check.record.is_active_registration:
         marks_to_delete += repeat_registrations(check)
     for stored in marks_to_delete:

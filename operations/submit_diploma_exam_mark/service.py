@@ -41,7 +41,7 @@ class RecordOutcome:
 
 def submit_diploma_exam_marks(uow: UnitOfWork, caller: Caller,
                               records: Sequence[SubmittedExamMark], *, now: datetime,
-                              limits: Limits = Limits(),
+                              limits: Limits | None = None,
                               remove_repeat_registration_marks: bool = False) -> list[RecordOutcome]:
     """Validate and save a batch; one outcome per record, in request order.
 
@@ -55,7 +55,7 @@ def submit_diploma_exam_marks(uow: UnitOfWork, caller: Caller,
     outcomes: list[RecordOutcome] = []
     changes: list[PlannedChange] = []
     for submitted in records:
-        check = MarkCheck(submitted=submitted, caller=caller, now=now, book=book, limits=limits,
+        check = MarkCheck(submitted=submitted, caller=caller, now=now, book=book, limits=limits or Limits(),
                           remove_repeat_registration_marks=remove_repeat_registration_marks)
         violations = check_record(check)
         if violations:

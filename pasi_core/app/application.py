@@ -16,7 +16,11 @@ from sqlalchemy.engine import Engine
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import (
-    Authenticator, CertificateAuthenticator, DevelopmentAuthenticator, TransportFacts)
+    Authenticator,
+    CertificateAuthenticator,
+    DevelopmentAuthenticator,
+    TransportFacts,
+)
 from pasi_core.soap.certificates import CertificateError, fingerprint, peer_certificate
 from pasi_core.soap.pipeline import NotFound, Services, SoapEndpoint
 from pasi_core.soap.publish import ENDPOINTS, publish
@@ -77,7 +81,7 @@ class HealthCheck:
             with self._engine.connect() as connection:
                 connection.execution_options(**READ_ONLY).execute(text("SELECT 1"))
             status, body = "200 OK", b"ok\n"
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure to answer means "unhealthy"
             status, body = "503 Service Unavailable", b"database unavailable\n"
         start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
         return [body]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from pasi_core.kernel.settings import Settings
 from pasi_core.kernel.errors import PasiError
+from pasi_core.kernel.settings import Settings
 
 log = logging.getLogger("pasi_core.app.cli")
 
@@ -52,7 +52,8 @@ def cmd_load(args, settings: Settings) -> int:
 
 
 def cmd_seed_demo(args, settings: Settings) -> int:
-    from persistence import demo, schema
+    from pasi_core.app import demo
+    from persistence import schema
     from persistence.database import session_factory
     from persistence.reference_loader import load_document
 
@@ -75,7 +76,7 @@ def cmd_seed_demo(args, settings: Settings) -> int:
 def cmd_serve(args, settings: Settings) -> int:
     from pasi_core.app import server
 
-    changes = {}
+    changes: dict[str, object] = {}
     if args.dev_auth:
         changes["development_authentication"] = True
     if args.tls_cert or args.tls_key or args.client_ca:
@@ -143,8 +144,8 @@ def cmd_dev_certs(args, settings: Settings) -> int:
     from sqlalchemy import select
 
     from pasi_core.app import dev_certs
-    from pasi_core.soap import certificates
     from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER
+    from pasi_core.soap import certificates
     from persistence import client_registry as registry
     from persistence import models as t
     from persistence.database import session_factory
@@ -178,8 +179,8 @@ def cmd_dev_certs(args, settings: Settings) -> int:
             print(f"{name}: {issued[stem].certificate} (registered, {', '.join(organizations)})")
     directory = Path(args.directory)
     print(f"CA: {directory / 'ca.pem'}  server: {directory / 'server.pem'} / {directory / 'server.key'}")
-    print("serve with:  pasi-core serve --tls-cert {0}/server.pem --tls-key {0}/server.key "
-          "--client-ca {0}/ca.pem".format(directory))
+    print(f"serve with:  pasi-core serve --tls-cert {directory}/server.pem --tls-key {directory}/server.key "
+          f"--client-ca {directory}/ca.pem")
     print(ZEEP_TLS_SNIPPET.format(directory=directory, school=school, port=args.port))
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -41,7 +41,7 @@ def _write_key(key, path: Path) -> None:
 
 def _issue(subject: str, issuer_name: x509.Name, issuer_key, public_key, *, is_ca=False,
            server_names=(), client=False) -> x509.Certificate:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # Key identifiers and key usage: Python 3.13's default TLS context verifies strictly
     # (VERIFY_X509_STRICT) and refuses certificates without them.
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer_name)
@@ -62,7 +62,7 @@ def _issue(subject: str, issuer_name: x509.Name, issuer_key, public_key, *, is_c
             key_encipherment=False, data_encipherment=False, key_agreement=False,
             encipher_only=False, decipher_only=False), critical=True)
     if server_names:
-        alternatives = []
+        alternatives: list[x509.GeneralName] = []
         for name in server_names:
             try:
                 alternatives.append(x509.IPAddress(ipaddress.ip_address(name)))

@@ -8,10 +8,10 @@ import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from pasi_core.kernel.errors import ConfigurationError
+from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import is_loopback
 from pasi_core.soap.certificates import PEER_CERTIFICATE_KEY
-from pasi_core.kernel.settings import Settings
-from pasi_core.kernel.errors import ConfigurationError
 
 log = logging.getLogger("pasi_core.app.server")
 
@@ -40,6 +40,8 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=settings.client_ca)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.verify_mode = ssl.CERT_REQUIRED
+    if settings.tls_certificate is None:
+        raise ConfigurationError("terminating TLS needs a server certificate (PASI_TLS_CERT)")
     context.load_cert_chain(settings.tls_certificate, settings.tls_key)
     return context
 
@@ -83,7 +85,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - wsgiref's signature
+    def log_message(self, format, *args):
         log.info("%s %s", self.address_string(), format % args)
 
     def get_environ(self):
@@ -99,7 +101,7 @@ class _QuietHandler(WSGIRequestHandler):
 class _TLSThreadingWSGIServer(_ThreadingWSGIServer):
     """Handshakes in the request thread, so a slow or failing client blocks nobody."""
 
-    tls: ssl.SSLContext | None = None
+    tls: ssl.SSLContext
 
     def get_request(self):
         sock, address = super().get_request()

@@ -13,7 +13,7 @@ response against the committed XSD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from lxml import etree
@@ -75,7 +75,7 @@ def parse_xsd_datetime(text: str) -> datetime:
     if moment.tzinfo is None:
         return moment
     try:
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        return moment.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
         return datetime.max if moment.year == 9999 else datetime.min
 

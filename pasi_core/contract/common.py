@@ -5,7 +5,15 @@ from spyne import ComplexModel
 
 from pasi_core.contract import namespaces
 from pasi_core.contract.strict import (
-    DateTime, Integer32, Long, Unicode, list_of, named_string, optional, required)
+    DateTime,
+    Integer32,
+    Long,
+    Unicode,
+    list_of,
+    named_string,
+    optional,
+    required,
+)
 
 NS = namespaces.COMMON
 

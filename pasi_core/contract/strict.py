@@ -52,5 +52,14 @@ def named_string(name: str, namespace: str, *, max_len: int, min_len: int = 1,
     return Unicode(__namespace__=namespace, **kwargs)
 
 
-__all__ = ["required", "optional", "list_of", "named_string", "Boolean", "DateTime",
-           "Integer32", "Long", "Unicode"]
+__all__ = [
+    "Boolean",
+    "DateTime",
+    "Integer32",
+    "Long",
+    "Unicode",
+    "list_of",
+    "named_string",
+    "optional",
+    "required",
+]

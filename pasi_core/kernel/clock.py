@@ -8,7 +8,7 @@ run at 21:30 in Edmonton on 30 June awards on 30 June, not on 1 July.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 Clock = Callable[[], datetime]
@@ -19,12 +19,12 @@ PROVINCE_TIME_ZONE = "America/Edmonton"
 
 def utc_now() -> datetime:
     """Naive UTC, the form every stored time has."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_time(moment_utc: datetime, zone: str = PROVINCE_TIME_ZONE) -> datetime:
     """A stored (naive UTC) instant as the province's wall-clock time (aware)."""
-    return moment_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(zone))
+    return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
 
 
 def local_date(moment_utc: datetime, zone: str = PROVINCE_TIME_ZONE) -> date:

@@ -6,8 +6,9 @@ all is always answered by the loaded table.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
 EXAM_MARK_STATUS = "ExamMarkStatus"
 COMPONENT_MARK_STATUS = "ComponentMarkStatus"
@@ -24,7 +25,8 @@ class CodeValue:
     code: str
     short_description: str
     sequence: int = 0
-    attributes: Mapping[str, object] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    """Loaded from JSON: numbers, strings and lists, as the code table's own columns."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class CodeTables:
         value = self.get(table, code)
         return value.sequence if value else 0
 
-    def attribute(self, table: str, code: str, name: str, default=None):
+    def attribute(self, table: str, code: str, name: str, default: Any = None) -> Any:
         value = self.get(table, code)
         return value.attributes.get(name, default) if value else default
 

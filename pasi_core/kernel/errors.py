@@ -6,6 +6,9 @@ assert on them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 
 class PasiError(Exception):
     """Root of every error this project raises on purpose."""
@@ -32,22 +35,33 @@ class ReferenceDataError(PasiError):
         self.entry = entry
         self.field = field
         self.reason = message
+        self.problems: list[tuple[str, str | None, str]] = []
+        """Every problem found, (entry, field, reason), when a file had several."""
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One problem of a refused request: where (a path of element names), what, which line."""
+
+    path: str | None
+    text: str
+    line: int | None = None
 
 
 class RequestRejected(PasiError):
     """A whole request is refused by a request-level rule (3001, 3002, 100x, 5001).
 
-    Becomes a SOAP fault at the boundary.  ``errors`` lists the individual
-    problems (each a ``(path, text)`` pair) when there are several, as for
-    schema validation.
+    Becomes a SOAP fault at the boundary, whose ``fault_code`` classifies it
+    (docs/contract.md lists them).  ``errors`` lists the individual problems
+    when there are several, as for schema validation.
     """
 
     def __init__(self, rule_id: int, message: str, *, fault_code: str,
-                 errors: list[tuple[str | None, str]] | None = None):
+                 errors: Iterable[ErrorDetail] = ()):
         super().__init__(message)
         self.rule_id = rule_id
         self.fault_code = fault_code
-        self.errors = list(errors or [])
+        self.errors = list(errors)
 
 
 class ConcurrentUpdateDetected(PasiError):

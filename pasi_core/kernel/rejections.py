@@ -2,8 +2,8 @@
 to the client as a :class:`Rejection` whose message the catalogue renders."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from pasi_core.kernel.rule_catalogue import render
 

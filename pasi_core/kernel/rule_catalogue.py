@@ -14,8 +14,8 @@ that fills them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 OWN_RULE_RANGE = range(99000, 100000)
 

@@ -73,7 +73,7 @@ class Settings:
     """The province's time zone: "the current date" and every date or time shown to a person."""
 
     @classmethod
-    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)
         defaults = cls()
         settings = cls(
@@ -139,7 +139,7 @@ class Settings:
             return False
         return any(peer in ipaddress.ip_network(p, strict=False) for p in self.trusted_proxies)
 
-    def with_changes(self, **changes) -> "Settings":
+    def with_changes(self, **changes) -> Settings:
         updated = replace(self, **changes)
         updated.validate()
         return updated

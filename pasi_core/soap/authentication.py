@@ -25,8 +25,14 @@ from typing import Protocol
 
 from pasi_core.kernel import rule_catalogue
 from pasi_core.kernel.caller import (
-    MINISTRY_CLIENT_USER, ORGANIZATION_CODE, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER,
-    VIEW_TRANSCRIPT_USER, Caller, normalize_organization_code)
+    MINISTRY_CLIENT_USER,
+    ORGANIZATION_CODE,
+    PASI_SYSTEM_USER,
+    SUBMIT_ACADEMIC_RECORD_USER,
+    VIEW_TRANSCRIPT_USER,
+    Caller,
+    normalize_organization_code,
+)
 from pasi_core.kernel.clients import RegisteredCertificate
 from pasi_core.kernel.errors import RequestRejected
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -36,7 +35,7 @@ def load_certificate(data: bytes) -> x509.Certificate:
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def facts(certificate: x509.Certificate) -> CertificateFacts:

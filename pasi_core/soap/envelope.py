@@ -15,7 +15,7 @@ from __future__ import annotations
 from lxml import etree
 
 from pasi_core.kernel import rule_catalogue
-from pasi_core.kernel.errors import RequestRejected
+from pasi_core.kernel.errors import ErrorDetail, RequestRejected
 from pasi_core.soap.faults import SOAP11_ENVELOPE, STRUCTURE_FAULT, structure_error
 
 DTD_FAULT = "Client.DTDNotAllowed"
@@ -46,7 +46,7 @@ def parse_operation(body: bytes, known_operations: set[str],
         raise structure_error(str(error)) from None
     if root.getroottree().docinfo.doctype:
         raise RequestRejected(3002, rule_catalogue.render(3002), fault_code=DTD_FAULT,
-                              errors=[(None, "a DOCTYPE is not allowed in a SOAP message")])
+                              errors=[ErrorDetail(None, "a DOCTYPE is not allowed in a SOAP message")])
     if root.tag != _ENVELOPE:
         raise structure_error("the document is not a SOAP 1.1 envelope")
     for header in root.iterchildren(_HEADER):
@@ -54,8 +54,8 @@ def parse_operation(body: bytes, known_operations: set[str],
             if isinstance(entry.tag, str) and entry.get(_MUST_UNDERSTAND, "0").strip() == "1":
                 raise RequestRejected(
                     3002, rule_catalogue.render(3002), fault_code=MUST_UNDERSTAND_FAULT,
-                    errors=[(None, f"header {etree.QName(entry).localname} is marked "
-                                   "mustUnderstand but this service does not process it")])
+                    errors=[ErrorDetail(None, f"header {etree.QName(entry).localname} is marked "
+                                              "mustUnderstand but this service does not process it")])
     bodies = list(root.iterchildren(_BODY))
     elements = [child for child in bodies[0] if isinstance(child.tag, str)] if len(bodies) == 1 else []
     if len(bodies) != 1 or len(elements) != 1 or len(bodies[0]) != 1:
@@ -79,4 +79,4 @@ def _action_name(raw: str | None) -> str | None:
     return action.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or None
 
 
-__all__ = ["parse_operation", "secure_parser", "STRUCTURE_FAULT", "DTD_FAULT"]
+__all__ = ["DTD_FAULT", "STRUCTURE_FAULT", "parse_operation", "secure_parser"]

@@ -11,7 +11,7 @@ from lxml import etree
 
 from pasi_core.contract import namespaces
 from pasi_core.kernel import rule_catalogue
-from pasi_core.kernel.errors import RequestRejected
+from pasi_core.kernel.errors import ErrorDetail, RequestRejected
 
 SOAP11_ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -30,13 +30,13 @@ def fault_detail(rejected: RequestRejected, message_id: str) -> etree._Element:
     etree.SubElement(detail, _c("Message")).text = rejected.message
     etree.SubElement(detail, _c("MessageID")).text = message_id
     errors = etree.SubElement(detail, _c("Errors"))
-    for path, text, *line in rejected.errors:
+    for detail_of_error in rejected.errors:
         error = etree.SubElement(errors, _c("FaultError"))
-        if path:
-            etree.SubElement(error, _c("Path")).text = path
-        if line and line[0]:
-            etree.SubElement(error, _c("Line")).text = str(line[0])
-        etree.SubElement(error, _c("Text")).text = text
+        if detail_of_error.path:
+            etree.SubElement(error, _c("Path")).text = detail_of_error.path
+        if detail_of_error.line:
+            etree.SubElement(error, _c("Line")).text = str(detail_of_error.line)
+        etree.SubElement(error, _c("Text")).text = detail_of_error.text
     return detail
 
 
@@ -46,9 +46,8 @@ def server_error(message_id: str) -> RequestRejected:
 
 
 def structure_error(reason: str | None = None) -> RequestRejected:
-    errors = [(None, reason)] if reason else []
     return RequestRejected(3002, rule_catalogue.render(3002), fault_code=STRUCTURE_FAULT,
-                           errors=errors)
+                           errors=[ErrorDetail(None, reason)] if reason else [])
 
 
 def fault_envelope(rejected: RequestRejected, message_id: str) -> bytes:

@@ -41,8 +41,7 @@ from pasi_core.kernel.errors import RequestRejected
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import Authenticator, TransportFacts, authorize
 from pasi_core.soap.envelope import parse_operation
-from pasi_core.soap.faults import (
-    fault_envelope, response_envelope, server_error, structure_error)
+from pasi_core.soap.faults import fault_envelope, response_envelope, server_error, structure_error
 from pasi_core.soap.validation import RequestSchema
 
 log = logging.getLogger(__name__)
@@ -140,7 +139,7 @@ class SoapEndpoint:
             answer = self._serve(environ, exchange)
         except RequestRejected as rejected:
             answer = self._refuse(exchange, rejected, _status_of(rejected))
-        except Exception as error:  # never an HTML 500: a Server fault, logged without data
+        except Exception as error:  # noqa: BLE001 - never an HTML 500: a Server fault, logged
             _log_unexpected(error, exchange)
             answer = self._refuse(exchange, server_error(exchange.message_id),
                                   "500 Internal Server Error")
@@ -305,7 +304,7 @@ def _audit_alone(services: Services, exchange: Exchange) -> None:
             uow.audit.append(exchange.audit_entry())
             uow.commit()
         exchange.audited = True
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - the fault stands; the failure is logged
         _log_unexpected(error, exchange, "could not write the audit row")
 
 
@@ -353,4 +352,4 @@ def _quoted(value: str | None) -> str:
     return '"' + value.replace('"', "'") + '"' if " " in value else value
 
 
-__all__ = ["SoapEndpoint", "NotFound", "Published", "Services", "Exchange", "RecordOutcome"]
+__all__ = ["Exchange", "NotFound", "Published", "RecordOutcome", "Services", "SoapEndpoint"]

@@ -17,13 +17,22 @@ from spyne.protocol.soap import Soap11
 
 from operations.construct_document_order.endpoint import CONSTRUCT_DOCUMENT_ORDER
 from operations.soap_operation import SoapOperation
-from operations.submit_credential_awarding_multiple.endpoint import (
-    SUBMIT_CREDENTIAL_AWARDING_MULTIPLE)
+from operations.submit_credential_awarding_multiple.endpoint import SUBMIT_CREDENTIAL_AWARDING_MULTIPLE
 from operations.submit_diploma_exam_mark.endpoint import SUBMIT_DIPLOMA_EXAM_MARK
 from pasi_core.contract import namespaces
 from pasi_core.contract.common import (
-    CallerInfo, Guid, MultipleSubmitResponse, OrganizationCode, PASICoreVersion, PASIFault,
-    Rejection, SubmitResponse, Text30, Text50, Text100)
+    CallerInfo,
+    Guid,
+    MultipleSubmitResponse,
+    OrganizationCode,
+    PASICoreVersion,
+    PASIFault,
+    Rejection,
+    SubmitResponse,
+    Text30,
+    Text50,
+    Text100,
+)
 from pasi_core.contract.wsdl import canonical_wsdl, schema_documents
 from pasi_core.soap.envelope import secure_parser
 from pasi_core.soap.pipeline import Published

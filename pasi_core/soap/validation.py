@@ -20,26 +20,18 @@ whatever prefixes or default namespaces the client used.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lxml import etree
 
 from operations.soap_operation import RecordList
 from pasi_core.kernel import rule_catalogue
-from pasi_core.kernel.errors import RequestRejected
+from pasi_core.kernel.errors import ErrorDetail, RequestRejected
 from pasi_core.soap.faults import SCHEMA_FAULT
 
 MAX_LISTED_ERRORS = 100
 _NAMESPACE = re.compile(r"\{(?:urn|https?):[^{}]*\}")
 """The ``{namespace}`` libxml2 puts before element names in its messages."""
 _STEP = re.compile(r"^(?P<name>[^\[]+)(\[(?P<index>[0-9]+)\])?$")
-
-
-@dataclass(frozen=True)
-class SchemaError:
-    path: str | None
-    message: str
-    line: int | None
 
 
 class RequestSchema:
@@ -60,7 +52,7 @@ class RequestSchema:
                     "AdditionalDetails": f"{name} holds {len(container)} items; at most "
                                          f"{max_records} may be submitted in one request"}),
                     fault_code=SCHEMA_FAULT,
-                    errors=[(name, f"at most {max_records} items per request")])
+                    errors=[ErrorDetail(name, f"at most {max_records} items per request")])
         detached = [(container, list(container)[1:]) for container, spec in containers
                     if spec.items_are_global]
         for container, items in detached:
@@ -73,7 +65,7 @@ class RequestSchema:
                 entries = list(self._schema.error_log)
                 total += len(entries)
                 failures += [(entry, operation, None) for entry in entries[:MAX_LISTED_ERRORS]]
-            for container, items in detached:
+            for _container, items in detached:
                 for item in items:
                     if self._schema.validate(item):
                         continue
@@ -104,26 +96,24 @@ def _containers(request, lists: tuple[RecordList, ...]) -> list[tuple[etree._Ele
     return [(container, spec) for container, spec in found if container is not None]
 
 
-def _schema_fault(errors: list[SchemaError], total: int) -> RequestRejected:
-    details = "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in errors[:20])
+def _schema_fault(errors: list[ErrorDetail], total: int) -> RequestRejected:
+    details = "; ".join(f"{e.path}: {e.text}" if e.path else e.text for e in errors[:20])
     if total > 20:
         details += f"; {total} errors in all"
-    listed = [(e.path, e.message, e.line) for e in errors]
     if total > len(errors):
-        listed.append((None, f"{total - len(errors)} more error(s) not listed ({total} in all)", None))
+        errors = [*errors, ErrorDetail(None, f"{total - len(errors)} more error(s) not listed "
+                                             f"({total} in all)")]
     return RequestRejected(3001, rule_catalogue.render(3001, {"AdditionalDetails": details}),
-                           fault_code=SCHEMA_FAULT, errors=listed)  # type: ignore[arg-type]
+                           fault_code=SCHEMA_FAULT, errors=errors)
 
 
-def _error(entry, root: etree._Element, item: etree._Element | None) -> SchemaError:
+def _error(entry, root: etree._Element, item: etree._Element | None) -> ErrorDetail:
     """``root``: the element validated (the operation, or a list item on its own)."""
     message = _NAMESPACE.sub("", entry.message)
     node = _resolve(root, entry.path)
-    if node is not None:
-        path = _path_of(node)
-    else:
-        path = _strip_prefixes(entry.path, _path_of(item) if item is not None else None)
-    return SchemaError(path or None, message, entry.line or None)
+    path: str | None = (_path_of(node) if node is not None else
+                        _strip_prefixes(entry.path, _path_of(item) if item is not None else None))
+    return ErrorDetail(path or None, message, entry.line or None)
 
 
 def _resolve(root: etree._Element, path: str | None) -> etree._Element | None:
