@@ -17,17 +17,17 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pasi_core  # noqa: E402,F401
-from operations.bulk_award_and_order import job  # noqa: E402
-from operations.bulk_award_and_order.selection import Criteria  # noqa: E402
-from persistence import schema  # noqa: E402
-from persistence.database import create_database_engine, session_factory  # noqa: E402
-from persistence.reference_loader import STANDARD_CODE_TABLES, load_document  # noqa: E402
+import pasi_core  # noqa: F401
+from operations.bulk_award_and_order import job
+from operations.bulk_award_and_order.selection import Criteria
+from persistence import schema
+from persistence.database import create_database_engine, session_factory
+from persistence.reference_loader import STANDARD_CODE_TABLES, load_document
 
 
 def province(students: int) -> dict:
@@ -69,7 +69,7 @@ def main() -> None:
     print(f"database: {engine.dialect.name}; {args.students} students loaded in "
           f"{time.perf_counter() - started:.0f} s (not timed); chunk {job.CHUNK}; {os.cpu_count()} CPUs")
     sessions = session_factory(engine)
-    now = lambda: datetime.now(timezone.utc).replace(tzinfo=None)
+    now = lambda: datetime.now(UTC).replace(tzinfo=None)
 
     started = time.perf_counter()
     found = job.search(sessions, Criteria(), out_dir=workdir, now=now())

@@ -31,7 +31,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -41,12 +41,13 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import select  # noqa: E402
+
 import pasi_core  # noqa: E402,F401  (makes spyne importable first)
 from pasi_core.kernel.school_years import school_year_of  # noqa: E402
 from persistence import models as t  # noqa: E402
 from persistence.database import create_database_engine, session_factory  # noqa: E402
 from persistence.reference_loader import load_document  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_NS = "urn:pasi-core-mirror:pasi-service:2026"
@@ -81,7 +82,7 @@ def iso(moment: datetime) -> str:
 def load_reference_data(database_url: str, organization: str, students: int, seed: int) -> Province:
     engine = create_database_engine(database_url)
     rng = random.Random(seed)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     year = school_year_of(now)
     tag = uuid.UUID(int=rng.getrandbits(128)).hex[:8].upper()
     with engine.connect() as connection:
@@ -197,7 +198,7 @@ def exam_mark_xml(ref_id: str, asn: str, exam: Exam, status: str, version: int, 
 
 
 def envelope(records: list[str], organization: str) -> bytes:
-    sent = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sent = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return (f'<s:Envelope xmlns:s="{SOAP_ENV}" xmlns:p="{SERVICE_NS}" xmlns:c="{COMMON_NS}"><s:Body>'
             "<p:SubmitDiplomaExamMark><p:request><p:CallerInfo>"
             f"<c:ClientMessageID>load-{uuid.uuid4().hex[:20]}</c:ClientMessageID>"
@@ -211,7 +212,7 @@ def envelope(records: list[str], organization: str) -> bytes:
 class Client:
     """One SIS: its own students, what it knows of their marks, a closed loop of requests."""
 
-    def __init__(self, index: int, province: Province, students: list[str], args, stats: "Stats"):
+    def __init__(self, index: int, province: Province, students: list[str], args, stats: Stats):
         self.rng = random.Random(args.seed * 1000 + index)
         self.province = province
         self.students = list(students)
@@ -264,7 +265,7 @@ class Client:
                 value, ref_id = rng.randint(0, 100), str(uuid.uuid4())
                 return Planned(exam_mark_xml(ref_id, asn, written, "RG", 0, "Gymnasium", value), None,
                                lambda v: self.results.__setitem__(asn, Result(ref_id, v, value)))
-            value = rng.choice([v for v in range(0, 101) if v != result.value])
+            value = rng.choice([v for v in range(101) if v != result.value])
             return Planned(exam_mark_xml(result.ref_id, asn, written, "RG", result.version, "Gymnasium",
                                          value), None, lambda v: self._remark(result, v, value))
         if registration is None:

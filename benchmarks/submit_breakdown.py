@@ -17,23 +17,23 @@ import io
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pasi_core  # noqa: E402,F401
-from submit_exam_marks import clear_marks, envelope, province  # noqa: E402
+from submit_exam_marks import clear_marks, envelope, province
 
-from operations.submit_diploma_exam_mark import handler  # noqa: E402
-from pasi_core.app.application import create_wsgi_app  # noqa: E402
-from pasi_core.soap.authentication import DevelopmentAuthenticator  # noqa: E402
-from pasi_core.kernel.settings import Settings  # noqa: E402
-from pasi_core.soap import protocol  # noqa: E402
-from persistence import exam_mark_repository, schema  # noqa: E402
-from persistence.database import create_database_engine, session_factory  # noqa: E402
-from persistence.reference_loader import load_document  # noqa: E402
+import pasi_core  # noqa: F401
+from operations.submit_diploma_exam_mark import handler
+from pasi_core.app.application import create_wsgi_app
+from pasi_core.kernel.settings import Settings
+from pasi_core.soap import protocol
+from pasi_core.soap.authentication import DevelopmentAuthenticator
+from persistence import exam_mark_repository, schema
+from persistence.database import create_database_engine, session_factory
+from persistence.reference_loader import load_document
 
 TIMINGS: dict[str, float] = {}
 
@@ -59,7 +59,7 @@ def main() -> None:
     engine = create_database_engine(url)
     schema.drop_everything(engine)
     schema.upgrade(engine)
-    load_document(session_factory(engine), province(args.records, datetime.now(timezone.utc).replace(tzinfo=None)))
+    load_document(session_factory(engine), province(args.records, datetime.now(UTC).replace(tzinfo=None)))
     app = create_wsgi_app(Settings(public_url="http://localhost", max_request_bytes=64 * 2**20),
                           engine=engine, authenticator=DevelopmentAuthenticator())
 

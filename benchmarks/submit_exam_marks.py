@@ -25,11 +25,11 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -165,7 +165,7 @@ def main() -> None:
     engine = create_database_engine(url)
     schema.drop_everything(engine)
     schema.upgrade(engine)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     load_document(session_factory(engine), province(max(sizes), now))
     print(f"database: {engine.dialect.name}; python {sys.version.split()[0]}; "
           f"{os.cpu_count()} CPUs; runs per size: {args.runs} (10,000: {max(2, args.runs // 2)})")

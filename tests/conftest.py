@@ -1,5 +1,12 @@
-"""Fixtures: a migrated database (SQLite, or PostgreSQL when PASI_TEST_DATABASE_URL is set),
-the fixture province, and a live server driven through zeep."""
+"""Fixtures shared by every layer of the suite: a migrated database (SQLite, or PostgreSQL
+when PASI_TEST_DATABASE_URL is set), the fixture province, an in-process live server driven
+through zeep, and the command line.
+
+The suite is a pyramid: ``tests/unit`` (plain data and fakes, no database), ``tests/integration``
+(repositories, the unit of work and the WSGI application on the database), ``tests/e2e``
+(live servers, other SOAP clients, the command line, the browser).  Each test is marked with
+its layer; ``slow`` marks the few long ones; ``postgres_only`` tests run in the PostgreSQL runs.
+"""
 from __future__ import annotations
 
 import os
@@ -11,12 +18,13 @@ from zeep.transports import Transport
 
 import pasi_core  # noqa: F401  (makes spyne importable first)
 from pasi_core.app.application import create_wsgi_app
-from pasi_core.soap.authentication import DevelopmentAuthenticator
-from pasi_core.kernel.settings import Settings
 from pasi_core.app.server import make_development_server
+from pasi_core.kernel.settings import Settings
+from pasi_core.soap.authentication import DevelopmentAuthenticator
 from persistence import schema
 from persistence.database import create_database_engine
 from tests.support import province, store
+from tests.support.cli import Cli
 from tests.support.soap import ResponseValidator, caller_info, outcomes
 
 TEST_DATABASE_URL = os.environ.get("PASI_TEST_DATABASE_URL")
@@ -25,6 +33,18 @@ MAX_MARKS_PER_STUDENT = 6
 
 def is_postgresql() -> bool:
     return bool(TEST_DATABASE_URL) and TEST_DATABASE_URL.startswith("postgresql")
+
+
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        layer = item.path.parent.name
+        if layer in LAYERS:
+            item.add_marker(getattr(pytest.mark, layer))
+        if item.get_closest_marker("postgres_only") and not is_postgresql():
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only: runs in the PostgreSQL runs"))
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +113,12 @@ def live_server(engine, clock):
     yield LiveServer(base_url, app, server, settings)
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def cli(tmp_path) -> Cli:
+    """``pasi-core`` in a scratch directory against its own SQLite file."""
+    return Cli(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -114,7 +114,7 @@ def exam_marks_envelope(caller: dict, records: list[dict]) -> bytes:
 
 def caller_info(organization: str = "S.0001", message_id: str | None = None) -> dict:
     return {"ClientMessageID": message_id or f"test-{uuid.uuid4().hex[:12]}",
-            "SentUtcTime": datetime.now(timezone.utc),
+            "SentUtcTime": datetime.now(UTC),
             "Software": {"Manufacturer": "Test Vendor", "Product": "Test SIS", "Version": "1.0",
                          "BuildNumber": "42"},
             "OrganizationCode": organization}

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from persistence.audit_chain import GENESIS_HASH
 from persistence import models as t
+from persistence.audit_chain import GENESIS_HASH
 from persistence.database import session_factory
 from persistence.reference_loader import load_document
 

@@ -10,7 +10,6 @@ import sys
 import threading
 import zlib
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -20,21 +19,21 @@ from sqlalchemy import text
 from zeep.exceptions import Fault
 from zeep.transports import Transport
 
-from pasi_core.soap import certificates
 from pasi_core.app import dev_certs
 from pasi_core.app.application import create_wsgi_app
+from pasi_core.app.server import make_development_server, tls_context
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER
 from pasi_core.kernel.settings import Settings
-from pasi_core.app.server import make_development_server, tls_context
+from pasi_core.soap import certificates
 from persistence import audit_log
 from persistence import client_registry as registry
 from persistence import models as t
 from persistence.database import session_factory
 from tests.support import province as p
 from tests.support import store
+from tests.support.servers import PROJECT_ROOT
 from tests.support.soap import ResponseValidator, caller_info, outcomes, registration, result
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMMON = "{urn:pasi-core-mirror:common:2026}"
 CLIENTS = {"school": "Test school SIS", "other_school": "Other school SIS", "ministry": "Test Ministry",
            "stranger": "Unregistered", "no_roles": "Client without roles"}

@@ -9,8 +9,17 @@ from operations.submit_diploma_exam_mark import rules
 from operations.submit_diploma_exam_mark.book import Enrolments, MarkBook
 from operations.submit_diploma_exam_mark.fees import assess_registration_fee, should_release_fee
 from operations.submit_diploma_exam_mark.model import (
-    ComponentMark, Exam, ExamComponent, ExamMark, ExamSitting, RescoreRequest, StoredExamMark,
-    SubmittedExamMark, WaivedFee, rescore_request_status)
+    ComponentMark,
+    Exam,
+    ExamComponent,
+    ExamMark,
+    ExamSitting,
+    RescoreRequest,
+    StoredExamMark,
+    SubmittedExamMark,
+    WaivedFee,
+    rescore_request_status,
+)
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER, Caller
 from pasi_core.kernel.code_tables import CodeTables, CodeValue
 from pasi_core.kernel.school_years import display_school_year, school_year_of
@@ -38,7 +47,8 @@ CODES = CodeTables({
     "ExamMarkStatus": {c: CodeValue("ExamMarkStatus", c, c) for c in ("RE", "RG", "NW", "WH", "IN", "IC")},
     "ComponentMarkStatus": {c: CodeValue("ComponentMarkStatus", c, c) for c in ("RE", "RG", "NW")},
     "MarkFormat": {"PCT": CodeValue("MarkFormat", "PCT", "Percentage", attributes={"Kind": "Percentage"})},
-    "ExamPeriod": {"JUN": CodeValue("ExamPeriod", "JUN", "June", 4), "AUG": CodeValue("ExamPeriod", "AUG", "August", 5)},
+    "ExamPeriod": {"JUN": CodeValue("ExamPeriod", "JUN", "June", 4),
+                   "AUG": CodeValue("ExamPeriod", "AUG", "August", 5)},
     "LetterGrade": {"A": CodeValue("LetterGrade", "A", "A", attributes={"ExpirySchoolYear": 2025})},
     "DiplomaExamFeeType": {"RW": CodeValue("DiplomaExamFeeType", "RW", "Rewrite")},
 })
@@ -143,7 +153,8 @@ def test_9017_a_letter_grade_past_its_expiry_school_year_is_refused():
                        {"MS": ExamComponent("MS", "Machine Scored", True)})
     the_book = book()
     the_book.exams["ltr"] = letter_exam
-    the_book.codes.tables["MarkFormat"]["LTR"] = CodeValue("MarkFormat", "LTR", "Letter", attributes={"Kind": "LetterGrade"})
+    the_book.codes.tables["MarkFormat"]["LTR"] = CodeValue("MarkFormat", "LTR", "Letter",
+                                                           attributes={"Kind": "LetterGrade"})
     the_book.sittings["lms"] = ExamSitting("lms", "ltr", "MS", "S.0001", "Aspen", "Gym", None, None)
     record = ExamMark("m9", "111111111", "ltr", "RG", "A", False, False,
                       (ComponentMark("RG", "lms", "A", "LTR"),))

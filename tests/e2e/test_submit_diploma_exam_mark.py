@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from zeep.exceptions import Fault
 
-from operations.submit_diploma_exam_mark.service import submit_diploma_exam_marks
 from operations.submit_diploma_exam_mark.model import ComponentMark, ExamMark, SubmittedExamMark
+from operations.submit_diploma_exam_mark.service import submit_diploma_exam_marks
 from persistence import models as t
 from persistence.database import session_factory
 from persistence.unit_of_work import SqlUnitOfWork

@@ -21,14 +21,12 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -41,12 +39,17 @@ from sqlalchemy.engine import Engine, make_url
 from pasi_core.kernel.school_years import school_year_of
 from persistence import models as t
 from tests.support import store
+from tests.support.servers import ServedProcess, serving
 from tests.support.soap import (
-    COMMON_NS, SERVICE_NS, SOAP_ENV, Outcome, committed_schema, exam_marks_envelope,
-    validate_response_envelope)
-from tests.test_concurrency import _free_port
+    COMMON_NS,
+    SERVICE_NS,
+    SOAP_ENV,
+    Outcome,
+    committed_schema,
+    exam_marks_envelope,
+    validate_response_envelope,
+)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SERVER_APPLICATION_NAME = "pasi-faults-and-load"
 """The server's PostgreSQL application_name (PGAPPNAME), to find its backends."""
 
@@ -63,82 +66,17 @@ DROPPED = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
 # --- the server -----------------------------------------------------------------------------
-@dataclass
-class Gunicorn:
-    base_url: str
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def service_url(self) -> str:
-        return f"{self.base_url}/PASIService"
-
-    def workers(self) -> list[int]:
-        return _children(self.process.pid)
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    def wait_until_healthy(self, workers: int = 2, timeout: float = 60) -> None:
-        """Both workers up (the master respawns a killed one) and /health answering."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn exited: {self.log_tail()}"
-            if len(self.workers()) == workers:
-                try:
-                    if requests.get(f"{self.base_url}/health", timeout=5).status_code == 200:
-                        return
-                except requests.RequestException:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn did not become healthy: {self.log_tail()}")
+Gunicorn = ServedProcess
 
 
 @pytest.fixture
 def gunicorn(db, database_url, tmp_path):
-    """``pasi-core serve --dev-auth --workers 2`` on the test database (as in
-    tests/test_concurrency.py), its output in a file rather than an unread pipe."""
-    port = _free_port()
+    """``pasi-core serve --dev-auth --workers 2`` on the test database, through the one harness."""
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING",
                PGAPPNAME=SERVER_APPLICATION_NAME)
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "2"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    server = Gunicorn(f"http://127.0.0.1:{port}", port, process, log_path)
-    try:
-        server.wait_until_healthy(timeout=30)
-    except AssertionError:
-        process.kill()
-        raise
-    yield server
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry))
-    return sorted(found)
+    with serving(["--dev-auth", "--workers", "2"], env=env, log_path=tmp_path / "serve.log",
+                 workers=2) as server:
+        yield server
 
 
 def _established_socket_inodes(port: int) -> set[int]:
@@ -251,7 +189,7 @@ def probe(database_url):
 
 # --- reference data on the real clock -------------------------------------------------------
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def iso(moment: datetime) -> str:
@@ -511,6 +449,7 @@ def resubmit_and_check(server: Gunicorn, probe: DatabaseProbe, engine: Engine, b
 
 
 # --- a. a worker killed mid-batch -----------------------------------------------------------
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_leaves_nothing_half_applied(db, gunicorn, probe):
     students = load_students(db, 300_000_000, BATCH_STUDENTS)
     duration = calibrate(gunicorn, probe, db, students)
@@ -544,7 +483,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_half_applied(db, gunicorn, pro
             assert isinstance(attempt.error, DROPPED), attempt.error
         outcomes.append((fraction, applied, attempt.response is not None))
 
-        gunicorn.wait_until_healthy()
+        gunicorn.wait_until_healthy(workers=2)
         assert set(gunicorn.workers()) != set(workers_before), "no worker was killed"
         measured = resubmit_and_check(gunicorn, probe, db, batch, applied,
                                       f"again-{uuid.uuid4().hex[:16]}")
@@ -555,6 +494,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_half_applied(db, gunicorn, pro
 
 
 # --- b. the database connection cut mid-request ---------------------------------------------
+@pytest.mark.slow
 def test_b_database_connection_cut_mid_request(db, gunicorn, probe):
     """PostgreSQL: ``pg_terminate_backend`` on the server's backends while a large
     batch runs.  The client gets a Server fault (rule 9001), or its complete
@@ -608,7 +548,7 @@ def test_b_database_connection_cut_mid_request(db, gunicorn, probe):
                 assert applied
         cut_before_commit += not applied
         if not probe.postgresql:
-            gunicorn.wait_until_healthy()
+            gunicorn.wait_until_healthy(workers=2)
 
         # The next request: the same batch with the same ClientMessageID (a client retrying
         # after 9001 or a dropped connection).  Applied before: the stored answer is replayed;
@@ -666,7 +606,7 @@ def _concurrently(calls: list) -> list:
         barrier.wait()
         try:
             results[index] = calls[index]()
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             results[index] = error
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]

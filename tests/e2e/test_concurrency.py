@@ -8,56 +8,24 @@ winner and one rule 3004.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
-import requests
 import zeep
 
 from persistence import models as t
 from tests.support import province as p
 from tests.support import store
+from tests.support.servers import serving
 from tests.support.soap import caller_info, outcomes, result
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
-def gunicorn_two_workers(db, database_url):
-    port = _free_port()
+def gunicorn_two_workers(db, database_url, tmp_path):
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "2"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError(f"gunicorn did not start: {process.stdout.read().decode()[-2000:]}")
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with serving(["--dev-auth", "--workers", "2"], env=env, log_path=tmp_path / "serve.log",
+                 workers=2) as server:
+        yield server.base_url
 
 
 def test_two_concurrent_updates_with_the_same_version_have_exactly_one_winner(db, gunicorn_two_workers):

@@ -21,15 +21,28 @@ import requests
 from lxml import etree
 from requests.structures import CaseInsensitiveDict
 
-from pasi_core.kernel import rule_catalogue
-from pasi_core.soap.authentication import DevelopmentAuthenticator
 from pasi_core.app.application import create_wsgi_app
 from pasi_core.app.server import start_in_thread
+from pasi_core.kernel import rule_catalogue
+from pasi_core.soap.authentication import DevelopmentAuthenticator
 from tests.support import province as p
 from tests.support import store
 from tests.support.soap import (
-    COMMON_NS, COMPONENT_MARK_FIELDS, EXAM_MARK_FIELDS, SERVICE_NS, SOAP_ENV, RawFault, caller_xml,
-    committed_schema, envelope, parse_fault, post_raw, registration, validate_response_envelope, xml_text)
+    COMMON_NS,
+    COMPONENT_MARK_FIELDS,
+    EXAM_MARK_FIELDS,
+    SERVICE_NS,
+    SOAP_ENV,
+    RawFault,
+    caller_xml,
+    committed_schema,
+    envelope,
+    parse_fault,
+    post_raw,
+    registration,
+    validate_response_envelope,
+    xml_text,
+)
 
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -740,7 +753,7 @@ def raw_exchange(base_url: str, request: bytes, *, timeout: float = 10,
                 length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
                 if _ and length and len(rest) >= int(length[1]):
                     break
-        except socket.timeout:
+        except TimeoutError:
             pass
     if not received.startswith(b"HTTP/1."):
         return None

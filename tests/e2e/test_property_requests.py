@@ -26,7 +26,13 @@ from lxml import etree
 
 from tests.support import province as p
 from tests.support.soap import (
-    COMMON_NS, SERVICE_NS, SOAP_ENV, committed_schema, exam_marks_envelope, validate_response_envelope)
+    COMMON_NS,
+    SERVICE_NS,
+    SOAP_ENV,
+    committed_schema,
+    exam_marks_envelope,
+    validate_response_envelope,
+)
 
 SCHEMA = committed_schema()
 _P = f"{{{SERVICE_NS}}}"

@@ -9,12 +9,12 @@ import pytest
 from zeep.exceptions import Fault
 
 from pasi_core.app.application import create_wsgi_app
-from pasi_core.soap.authentication import DevelopmentAuthenticator, TransportFacts, authorize
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, SUBMIT_ACADEMIC_RECORD_USER
-from pasi_core.kernel.settings import Settings
 from pasi_core.kernel.errors import ConfigurationError, RequestRejected
-from tests.support.soap import caller_xml, envelope, exam_mark
+from pasi_core.kernel.settings import Settings
+from pasi_core.soap.authentication import DevelopmentAuthenticator, TransportFacts, authorize
 from tests.support import store
+from tests.support.soap import caller_xml, envelope, exam_mark
 
 
 def _post(app, payload: bytes, remote: str = "127.0.0.1"):

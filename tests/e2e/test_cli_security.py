@@ -3,17 +3,15 @@ mutual TLS (gunicorn), audit verify."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
-import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 import zeep
 from zeep.transports import Transport
 
-from tests.test_cli import Cli, cli, command, explain, succeeded  # noqa: F401 (fixture)
-from tests.test_concurrency import _free_port
+from tests.support.cli import Cli, explain, succeeded
+from tests.support.servers import free_port, serving
 
 
 def _prepared(cli: Cli) -> None:
@@ -49,7 +47,7 @@ def test_dev_certs_registers_three_clients_and_clients_manages_them(cli):
 
 def test_serve_refuses_to_start_without_a_way_to_authenticate_clients(cli):
     _prepared(cli)
-    refused = cli("serve", "--port", str(_free_port()), "--workers", "0", timeout=60)
+    refused = cli("serve", "--port", str(free_port()), "--workers", "0", timeout=60)
     assert refused.returncode == 2 and "no way to authenticate clients" in refused.stderr
     partial = cli("serve", "--tls-cert", "x.pem", timeout=60)
     assert partial.returncode == 2 and "PASI_CLIENT_CA" in partial.stderr
@@ -58,29 +56,20 @@ def test_serve_refuses_to_start_without_a_way_to_authenticate_clients(cli):
 def test_the_demo_serves_https_with_client_certificates(cli):
     _prepared(cli)
     assert succeeded(cli("dev-certs", "certs"))
-    port = _free_port()
     certs = cli.workdir / "certs"
-    server = subprocess.Popen(command() + ["serve", "--port", str(port), "--workers", "2",
-                                           "--tls-cert", str(certs / "server.pem"),
-                                           "--tls-key", str(certs / "server.key"),
-                                           "--client-ca", str(certs / "ca.pem")],
-                              cwd=cli.workdir, env=cli.env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        session = requests.Session()
-        session.trust_env = False
-        session.cert = (str(certs / "school.pem"), str(certs / "school.key"))
-        session.verify = str(certs / "ca.pem")
-        base = f"https://localhost:{port}"
-        for _ in range(300):
-            with contextlib.suppress(requests.exceptions.ConnectionError):
-                if session.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.1)
+    session = requests.Session()
+    session.trust_env = False
+    session.cert = (str(certs / "school.pem"), str(certs / "school.key"))
+    session.verify = str(certs / "ca.pem")
+    with serving(["--workers", "2", "--tls-cert", str(certs / "server.pem"),
+                  "--tls-key", str(certs / "server.key"), "--client-ca", str(certs / "ca.pem")],
+                 env=cli.env(), cwd=cli.workdir, log_path=cli.workdir / "serve.log", scheme="https",
+                 session=session) as server:
+        base = server.base_url
         client = zeep.Client(f"{base}/PASIService?wsdl", transport=Transport(session=session))
         response = client.service.SubmitDiplomaExamMark(request={
             "CallerInfo": {"ClientMessageID": uuid.uuid4().hex[:12],
-                           "SentUtcTime": datetime.now(timezone.utc), "OrganizationCode": "S.0101",
+                           "SentUtcTime": datetime.now(UTC), "OrganizationCode": "S.0101",
                            "Software": {"Manufacturer": "A", "Product": "B", "Version": "1",
                                         "BuildNumber": "1"}},
             "ExamMarks": {"ExamMarkInfo": [{
@@ -95,8 +84,5 @@ def test_the_demo_serves_https_with_client_certificates(cli):
         with contextlib.suppress(requests.exceptions.RequestException):
             anonymous.get(f"{base}/PASIService?wsdl", timeout=5)
             raise AssertionError("a client without a certificate must be refused by the handshake")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     verified = cli("audit", "verify")
     assert succeeded(verified) and "audit log intact: 1 rows" in verified.stdout

@@ -29,8 +29,7 @@ def item(asn=p.C_AWARDED, document_type="AHSD", credential=p.AWARDED_NUMBER, del
 def order(items, order_id=0, version=0, status="Ordered", **extra):
     return {"DocumentOrderId": order_id, "PASICoreVersion": version, "BillingInformationId": 0,
             "OrderReceivedMethod": "NotApplicable", "OrderStatus": status, "IsDeleted": False,
-            "DocumentOrderItems": {"DocumentOrderItemConstructRequestItem": items} if False else
-            {"DocumentOrderConstructRequestItem": items}, **extra}
+            "DocumentOrderItems": {"DocumentOrderConstructRequestItem": items}, **extra}
 
 
 def rules(response):

@@ -11,12 +11,12 @@ from lxml import etree
 from xmlschema.extras.wsdl import Wsdl11Document
 
 from operations.submit_diploma_exam_mark.contract import ComponentMarkInfo, ExamMarkInfo
+from pasi_core.app.contract_files import COMMITTED_BASE_URL, check_contract
 from pasi_core.contract import namespaces
 from pasi_core.contract.common import CallerInfo, SubmitResponse
-from pasi_core.app.contract_files import COMMITTED_BASE_URL, check_contract
 from pasi_core.contract.wsdl import SCHEMA_FILES, schema_documents
+from tests.support.servers import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMMITTED_WSDL = PROJECT_ROOT / "wsdl" / "PASIService.wsdl"
 SCHEMAS = PROJECT_ROOT / "schemas"
 

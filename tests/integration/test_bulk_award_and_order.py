@@ -21,8 +21,8 @@ from persistence import models as t
 from persistence.database import session_factory
 from persistence.unit_of_work import SqlUnitOfWorkFactory
 from tests.support import store
+from tests.support.servers import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 7, 20)
 NOW = datetime(2026, 7, 20, 15, 0)
 
