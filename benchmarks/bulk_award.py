@@ -23,11 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pasi_core  # noqa: F401
-from operations.bulk_award_and_order import job
+from operations.bulk_award_and_order import service
 from operations.bulk_award_and_order.selection import Criteria
 from persistence import schema
 from persistence.database import create_database_engine, session_factory
 from persistence.reference_loader import STANDARD_CODE_TABLES, load_document
+from persistence.unit_of_work import SqlUnitOfWorkFactory
 
 
 def province(students: int) -> dict:
@@ -67,24 +68,26 @@ def main() -> None:
     started = time.perf_counter()
     load_document(session_factory(engine), province(args.students))
     print(f"database: {engine.dialect.name}; {args.students} students loaded in "
-          f"{time.perf_counter() - started:.0f} s (not timed); chunk {job.CHUNK}; {os.cpu_count()} CPUs")
-    sessions = session_factory(engine)
+          f"{time.perf_counter() - started:.0f} s (not timed); chunk {service.CHUNK}; {os.cpu_count()} CPUs")
+    units_of_work = SqlUnitOfWorkFactory(session_factory(engine))
     now = lambda: datetime.now(UTC).replace(tzinfo=None)
 
     started = time.perf_counter()
-    found = job.search(sessions, Criteria(), out_dir=workdir, now=now())
+    found = service.search(units_of_work, Criteria(), operator="benchmark", now=now())
+    service.write_pre_processing_csv(found, workdir)
     search_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    run_id, _ = job.start_run(sessions, Criteria(), "automated", now=now(), out_dir=workdir)
-    summary = job.resume_run(sessions, run_id, clock=now, out_dir=workdir)
+    service.start_run(units_of_work, found.run_id, "automated", operator="benchmark", now=now())
+    summary = service.process_run(units_of_work, found.run_id, clock=now)
+    service.write_reports(units_of_work, found.run_id, out_dir=workdir)
     run_seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"search: {len(found.selected)} students selected in {search_seconds:.1f} s")
     print(f"run: {summary.selected} students, {summary.awarded_and_ordered} awarded and ordered, "
           f"{summary.awarded_not_ordered} awarded not ordered, {summary.not_awarded} not awarded, "
           f"in {run_seconds:.1f} s ({summary.selected / run_seconds:.0f} students/s, including the "
-          f"run's own selection and the three CSVs); peak RSS {peak:.0f} MB")
+          f"three CSVs); peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

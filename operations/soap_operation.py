@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from lxml import etree
@@ -24,6 +24,7 @@ from operations.unit_of_work import UnitOfWork
 from pasi_core.contract.codec import CallerFacts
 from pasi_core.kernel.audit import RecordOutcome
 from pasi_core.kernel.caller import Caller
+from pasi_core.kernel.clock import local_date
 from pasi_core.kernel.settings import Settings
 
 Payload = TypeVar("Payload")
@@ -47,6 +48,11 @@ class RequestContext:
     now: datetime
     """UTC, naive: when the request arrived."""
     settings: Settings
+
+    @property
+    def today(self) -> date:
+        """PASI's "current date": the province's date when the request arrived."""
+        return local_date(self.now, self.settings.time_zone)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Queries and writes of the bulk award-and-order run (:class:`BulkRunRepository`)."""
+"""Queries and writes of Award and Order Credentials in Bulk (:class:`BulkRunRepository`)."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,13 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from operations.bulk_award_and_order.ports import (
+    CANCELLED,
+    RUNNING,
+    SEARCHED,
     SELECTED,
     Address,
     AwardedCredential,
+    OrderedItem,
     Organization,
     Placement,
     Profile,
@@ -51,18 +55,22 @@ def profiles(session: Session, asns: Iterable[str]) -> dict[str, Profile]:
         current = enrolments.get(row.asn)
         if current is None or (row.school_year, row.school_code) > current:
             enrolments[row.asn] = (row.school_year, row.school_code)
-    organizations = {row.code: (row.name, row.authority_code) for row in session.execute(
-        select(t.Organization.code, t.Organization.name, t.Organization.authority_code))}
+    organizations = {row.code: row for row in session.execute(select(
+        t.Organization.code, t.Organization.name, t.Organization.authority_code,
+        t.Organization.is_francophone))}
     found = {}
     for row in select_in(session, lambda match: select(
             t.Student.asn, t.Student.legal_last_name, t.Student.legal_first_name,
             t.Student.legal_middle_name).where(match(t.Student.asn)), asns):
-        school = enrolments.get(row.asn, (None, None))[1]
-        school_name, authority = organizations.get(school, (None, None))
-        authority_name = organizations.get(authority, (None, None))[0] if authority else None
+        school_code = enrolments.get(row.asn, (None, None))[1]
+        school = organizations.get(school_code) if school_code else None
+        authority = organizations.get(school.authority_code) if school and school.authority_code else None
         found[row.asn] = Profile(row.asn, row.legal_last_name, row.legal_first_name,
-                                 row.legal_middle_name,
-                                 Placement(school, school_name, authority, authority_name))
+                                 row.legal_middle_name, Placement(
+                                     school_code, school.name if school else None,
+                                     school.authority_code if school else None,
+                                     authority.name if authority else None,
+                                     bool(school and school.is_francophone)))
     return found
 
 
@@ -81,67 +89,6 @@ def current_addresses(session: Session, asns: Iterable[str], today: date) -> dic
                          a.country) for asn, a in chosen.items()}
 
 
-def create_run(session: Session, criteria: Criteria, delivery_method: str,
-               selected: Sequence[Selected], now: datetime) -> int:
-    table = t.table(t.BulkAwardRun)
-    run_id = session.execute(insert(table).returning(table.c.id), [{
-        "started_utc": now, "status": "Running",
-        "criteria": json.dumps({"Authority": criteria.authority, "School": criteria.school,
-                                "CredentialTypes": list(criteria.credential_types),
-                                "DeliveryMethod": delivery_method})}]).scalar_one()
-    bulk_insert(session, t.table(t.BulkAwardRunStudent), [
-        {"run_id": run_id, "position": position, "asn": s.asn, "credential_type": s.credential_type,
-         "state": SELECTED, "credential_number": None, "document_order_id": None, "rejections": None}
-        for position, s in enumerate(selected)])
-    return run_id
-
-
-def run_details(session: Session, run_id: int) -> RunDetails | None:
-    run = session.get(t.BulkAwardRun, run_id)
-    if run is None:
-        return None
-    saved = json.loads(run.criteria)
-    return RunDetails(run_id, Criteria(saved["Authority"], saved["School"],
-                                       tuple(saved["CredentialTypes"])),
-                      saved["DeliveryMethod"], run.status, run.started_utc)
-
-
-def _student(row: t.BulkAwardRunStudent) -> RunStudent:
-    return RunStudent(row.position, row.asn, row.credential_type, row.state, row.credential_number,
-                      row.document_order_id, row.rejections)
-
-
-def students_in_state(session: Session, run_id: int, state: str, limit: int) -> list[RunStudent]:
-    return [_student(row) for row in session.execute(select(t.BulkAwardRunStudent).where(
-        t.BulkAwardRunStudent.run_id == run_id, t.BulkAwardRunStudent.state == state).order_by(
-        t.BulkAwardRunStudent.position).limit(limit)).scalars()]
-
-
-def all_students(session: Session, run_id: int) -> list[RunStudent]:
-    return [_student(row) for row in session.execute(select(t.BulkAwardRunStudent).where(
-        t.BulkAwardRunStudent.run_id == run_id).order_by(t.BulkAwardRunStudent.position)).scalars()]
-
-
-def set_states(session: Session, run_id: int, changes: Sequence[dict]) -> None:
-    """``changes``: dicts with position, state, credential_number, document_order_id, rejections."""
-    if not changes:
-        return
-    table = t.table(t.BulkAwardRunStudent)
-    session.execute(update(table).where(table.c.run_id == run_id,
-                                        table.c.position == bindparam("b_position")).values(
-        state=bindparam("state"), credential_number=bindparam("credential_number"),
-        document_order_id=bindparam("document_order_id"), rejections=bindparam("rejections")),
-        [{"b_position": c["position"], "state": c["state"],
-          "credential_number": c.get("credential_number"),
-          "document_order_id": c.get("document_order_id"), "rejections": c.get("rejections")}
-         for c in changes], execution_options={"synchronize_session": False})
-
-
-def finish_run(session: Session, run_id: int, now: datetime) -> None:
-    session.execute(update(t.table(t.BulkAwardRun)).where(t.BulkAwardRun.id == run_id).values(
-        status="Finished", finished_utc=now))
-
-
 def credentials(session: Session, numbers: Iterable[str | None]) -> dict[str, AwardedCredential]:
     found = {}
     for row in select_in(session, lambda match: select(t.StudentCredential).where(
@@ -153,16 +100,51 @@ def credentials(session: Session, numbers: Iterable[str | None]) -> dict[str, Aw
     return found
 
 
-def students_at(session: Session, run_id: int, positions: Sequence[int]) -> list[RunStudent]:
-    return sorted((_student(row.BulkAwardRunStudent) for row in select_in(session, lambda match: select(
-        t.BulkAwardRunStudent).where(t.BulkAwardRunStudent.run_id == run_id,
-                                     match(t.BulkAwardRunStudent.position)), positions)),
-                  key=lambda s: s.position)
+def ordered_items(session: Session, numbers: Iterable[str | None]) -> dict[str, OrderedItem]:
+    """Each credential's latest order item, as it stands now."""
+    found: dict[str, OrderedItem] = {}
+    item = t.DocumentOrderItem
+    for row in select_in(session, lambda match: select(
+            item.credential_number, item.order_id, item.item_number, item.status, item.document_language,
+            item.delivery_method).where(match(item.credential_number)).order_by(item.order_id),
+            {n for n in numbers if n}):
+        found[row.credential_number] = OrderedItem(row.order_id, row.item_number, row.status,
+                                                   row.document_language, row.delivery_method)
+    return found
 
 
-def organization(session: Session, code: str) -> Organization | None:
-    row = session.get(t.Organization, code)
-    return Organization(row.code, row.name, row.kind, row.authority_code) if row else None
+def create_selection(session: Session, criteria: Criteria, selected: Sequence[Selected], *,
+                     operator: str, now: datetime) -> int:
+    table = t.table(t.BulkAwardRun)
+    run_id = session.execute(insert(table).returning(table.c.id), [{
+        "started_utc": now, "status": SEARCHED, "operator": operator,
+        "criteria": json.dumps({"Authority": criteria.authority, "School": criteria.school,
+                                "CredentialTypes": list(criteria.credential_types)})}]).scalar_one()
+    bulk_insert(session, t.table(t.BulkAwardRunStudent), [
+        {"run_id": run_id, "position": position, "asn": s.asn, "credential_type": s.credential_type,
+         "state": SELECTED, "credential_number": None, "document_order_id": None, "rejections": None,
+         "requirement_set": s.requirement_set, "expected_school_year": s.expected_school_year}
+        for position, s in enumerate(selected)])
+    return run_id
+
+
+def _change_status(session: Session, run_id: int, from_status: str, values: dict) -> bool:
+    table = t.table(t.BulkAwardRun)
+    result = session.execute(update(table).where(table.c.id == run_id, table.c.status == from_status)
+                             .values(**values))
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _run_details(run: t.BulkAwardRun) -> RunDetails:
+    saved = json.loads(run.criteria)
+    return RunDetails(run.id, Criteria(saved["Authority"], saved["School"], tuple(saved["CredentialTypes"])),
+                      run.delivery_method or saved.get("DeliveryMethod"), run.status, run.started_utc,
+                      run.operator, run.run_operator, run.processing_started_utc, run.finished_utc)
+
+
+def _student(row: t.BulkAwardRunStudent) -> RunStudent:
+    return RunStudent(row.position, row.asn, row.credential_type, row.state, row.credential_number,
+                      row.document_order_id, row.rejections, row.requirement_set, row.expected_school_year)
 
 
 class SqlBulkRunRepository:
@@ -172,7 +154,8 @@ class SqlBulkRunRepository:
         self._session = session
 
     def organization(self, code: str) -> Organization | None:
-        return organization(self._session, code)
+        row = self._session.get(t.Organization, code)
+        return Organization(row.code, row.name, row.kind, row.authority_code) if row else None
 
     def candidates(self, criteria: Criteria) -> list[str]:
         return candidates(self._session, criteria)
@@ -186,24 +169,76 @@ class SqlBulkRunRepository:
     def credentials(self, numbers: Iterable[str | None]) -> dict[str, AwardedCredential]:
         return credentials(self._session, numbers)
 
-    def create_run(self, criteria: Criteria, delivery_method: str, selected: Sequence[Selected],
-                   now: datetime) -> int:
-        return create_run(self._session, criteria, delivery_method, selected, now)
+    def ordered_items(self, numbers: Iterable[str | None]) -> dict[str, OrderedItem]:
+        return ordered_items(self._session, numbers)
+
+    def create_selection(self, criteria: Criteria, selected: Sequence[Selected], *, operator: str,
+                         now: datetime) -> int:
+        return create_selection(self._session, criteria, selected, operator=operator, now=now)
+
+    def start(self, run_id: int, *, delivery_method: str, operator: str, now: datetime) -> bool:
+        return _change_status(self._session, run_id, SEARCHED, {
+            "status": RUNNING, "delivery_method": delivery_method, "run_operator": operator,
+            "processing_started_utc": now})
+
+    def cancel(self, run_id: int, *, now: datetime) -> bool:
+        return _change_status(self._session, run_id, SEARCHED, {"status": CANCELLED, "finished_utc": now})
+
+    def unfinished_runs_sharing_students(self, run_id: int) -> list[int]:
+        students = t.table(t.BulkAwardRunStudent)
+        mine, theirs = students.alias("mine"), students.alias("theirs")
+        run = t.table(t.BulkAwardRun)
+        return sorted(self._session.execute(select(run.c.id).distinct().select_from(
+            theirs.join(mine, mine.c.asn == theirs.c.asn).join(run, run.c.id == theirs.c.run_id)).where(
+            mine.c.run_id == run_id, theirs.c.run_id != run_id, run.c.status == RUNNING)).scalars())
 
     def run_details(self, run_id: int) -> RunDetails | None:
-        return run_details(self._session, run_id)
+        run = self._session.get(t.BulkAwardRun, run_id)
+        return _run_details(run) if run is not None else None
 
-    def students_in_state(self, run_id: int, state: str, limit: int) -> list[RunStudent]:
-        return students_in_state(self._session, run_id, state, limit)
+    def recent_runs(self, limit: int) -> list[RunDetails]:
+        return [_run_details(run) for run in self._session.execute(select(t.BulkAwardRun).order_by(
+            t.BulkAwardRun.id.desc()).limit(limit)).scalars()]
+
+    def state_counts(self, run_id: int) -> dict[str, int]:
+        student = t.BulkAwardRunStudent
+        return {state: count for state, count in self._session.execute(select(
+            student.state, func.count()).where(student.run_id == run_id).group_by(student.state))}
+
+    def students_in_states(self, run_id: int, states: Sequence[str], limit: int,
+                           after_position: int = -1) -> list[RunStudent]:
+        student = t.BulkAwardRunStudent
+        return [_student(row) for row in self._session.execute(select(student).where(
+            student.run_id == run_id, student.state.in_(list(states)), student.position > after_position)
+            .order_by(student.position).limit(limit)).scalars()]
 
     def students_at(self, run_id: int, positions: Sequence[int]) -> list[RunStudent]:
-        return students_at(self._session, run_id, positions)
+        student = t.BulkAwardRunStudent
+        return sorted((_student(row.BulkAwardRunStudent) for row in select_in(
+            self._session, lambda match: select(student).where(
+                student.run_id == run_id, match(student.position)), positions)),
+            key=lambda s: s.position)
 
     def all_students(self, run_id: int) -> list[RunStudent]:
-        return all_students(self._session, run_id)
+        student = t.BulkAwardRunStudent
+        return [_student(row) for row in self._session.execute(select(student).where(
+            student.run_id == run_id).order_by(student.position)).scalars()]
 
     def set_states(self, run_id: int, changes: Sequence[dict]) -> None:
-        set_states(self._session, run_id, changes)
+        """``changes``: dicts with position, state, credential_number, document_order_id, rejections."""
+        if not changes:
+            return
+        table = t.table(t.BulkAwardRunStudent)
+        self._session.execute(update(table).where(
+            table.c.run_id == run_id, table.c.position == bindparam("b_position")).values(
+            state=bindparam("state"), credential_number=bindparam("credential_number"),
+            document_order_id=bindparam("document_order_id"), rejections=bindparam("rejections")),
+            [{"b_position": c["position"], "state": c["state"],
+              "credential_number": c.get("credential_number"),
+              "document_order_id": c.get("document_order_id"), "rejections": c.get("rejections")}
+             for c in changes], execution_options={"synchronize_session": False})
 
     def finish_run(self, run_id: int, now: datetime) -> None:
-        finish_run(self._session, run_id, now)
+        table = t.table(t.BulkAwardRun)
+        self._session.execute(update(table).where(table.c.id == run_id).values(
+            status="Finished", finished_utc=now))

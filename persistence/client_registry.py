@@ -170,3 +170,18 @@ def list_clients(session: Session) -> list[ClientSummary]:
                                  t.ClientCertificate.registered_utc)).scalars())
         summaries.append(ClientSummary(client.name, client.is_enabled, organizations, roles, certificates))
     return summaries
+
+
+def demo_organizations(session: Session, school: str | None, authority: str | None) -> tuple[str, str]:
+    """The school and authority ``pasi-core dev-certs`` registers demo clients for: the ones
+    named, or the first school loaded and its authority; O.1 must be loaded too."""
+    school = school or session.execute(select(t.Organization.code).where(
+        t.Organization.kind == "School").order_by(t.Organization.code)).scalars().first()
+    if school is None:
+        raise RegistryError("no school is loaded yet: run `pasi-core seed-demo` (or load your "
+                            "organizations) before `pasi-core dev-certs`")
+    authority = authority or session.execute(select(t.Organization.authority_code).where(
+        t.Organization.code == school)).scalar_one_or_none()
+    if authority is None or session.get(t.Organization, "O.1") is None:
+        raise RegistryError("the demo school needs its authority, and O.1 must be loaded")
+    return school, authority

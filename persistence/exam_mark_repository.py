@@ -148,7 +148,8 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
 
 
 def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
-    statement = lambda match: select(t.ExamSitting, t.Organization.name).outerjoin(
+    statement = lambda match: select(t.ExamSitting, t.Organization.name,
+                                     t.Organization.authority_code).outerjoin(
         t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
         match(t.ExamSitting.ref_id))
     sittings = {}
@@ -157,7 +158,7 @@ def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamS
         sittings[s.ref_id] = m.ExamSitting(
             s.ref_id, s.exam_ref_id, s.component_code, s.writing_centre_code,
             row.name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
-            s.student_capacity, s.is_special, s.is_deleted)
+            s.student_capacity, s.is_special, s.is_deleted, row.authority_code)
     return sittings
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +73,8 @@ class Organization(Base):
     kind: Mapped[str] = mapped_column(String(20))
     """School, Authority or Ministry (from the code's S./A./O. prefix)."""
     authority_code: Mapped[str | None] = mapped_column(ORG, ForeignKey("organization.code"))
+    is_francophone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A Francophone school: its students' credentials print in French (docs/decisions.md)."""
 
 
 class Student(Base):
@@ -361,16 +364,26 @@ class DocumentOrderItem(Base):
 
 
 class BulkAwardRun(Base):
-    """One Award and Order Credentials in Bulk run (resumable)."""
+    """One Award and Order Credentials in Bulk selection, and the run that processes it.
+
+    The search records the selection (status Searched); Continue starts the run on exactly
+    those students (Running), once; it ends Finished.  A cancelled confirmation is Cancelled.
+    """
 
     __tablename__ = "bulk_award_run"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     started_utc: Mapped[datetime] = mapped_column(DateTime)
+    """When the search made the selection."""
     finished_utc: Mapped[datetime | None] = mapped_column(DateTime)
     criteria: Mapped[str] = mapped_column(Text)
-    """JSON: authority, school, credential types, delivery method."""
+    """JSON: authority, school, credential types (and, for runs before 0005, the delivery method)."""
     status: Mapped[str] = mapped_column(String(20))
-    """Running, Finished."""
+    """Searched, Running, Finished, Cancelled."""
+    operator: Mapped[str | None] = mapped_column(String(200))
+    """The Student Records user who searched (and who started the run, in run_operator)."""
+    run_operator: Mapped[str | None] = mapped_column(String(200))
+    delivery_method: Mapped[str | None] = mapped_column(String(40))
+    processing_started_utc: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class BulkAwardRunStudent(Base):
@@ -387,6 +400,9 @@ class BulkAwardRunStudent(Base):
     document_order_id: Mapped[int | None] = mapped_column(Integer)
     rejections: Mapped[str | None] = mapped_column(Text)
     """JSON list of [rule, message] when a step failed."""
+    requirement_set: Mapped[str | None] = mapped_column(String(40))
+    expected_school_year: Mapped[int | None] = mapped_column(Integer)
+    """As the search found them (shown in the CSVs whatever happens later)."""
     __table_args__ = (UniqueConstraint("run_id", "asn", name="uq_bulk_award_run_student_asn"),)
 
 

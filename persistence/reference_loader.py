@@ -197,7 +197,8 @@ class _Loader:
         organizations = sorted(doc["Organizations"], key=lambda o: o["OrganizationCode"][0] != "A")
         self._upsert("Organizations", t.Organization, ("code",), [
             {"code": o["OrganizationCode"], "name": o["Name"], "kind": kinds[o["OrganizationCode"][0]],
-             "authority_code": o.get("AuthorityCode")} for o in organizations])
+             "authority_code": o.get("AuthorityCode"), "is_francophone": o.get("IsFrancophone", False)}
+            for o in organizations])
         students = sorted(doc["Students"], key=lambda s: s.get("PrimaryStateProvinceId") is not None)
         self._upsert("Students", t.Student, ("asn",), [
             {"asn": s["StateProvinceId"], "primary_asn": s.get("PrimaryStateProvinceId"),

@@ -46,6 +46,8 @@ ORGANIZATION = _object(["OrganizationCode", "Name"], {
     "Name": NAME,
     "AuthorityCode": {"anyOf": [ORGANIZATION_CODE, {"type": "null"}],
                       "description": "for a school: its school authority"},
+    "IsFrancophone": {"type": "boolean",
+                      "description": "a Francophone school: its students' credentials print in French"},
 })
 
 STUDENT = _object(["StateProvinceId", "LegalLastName"], {

@@ -96,6 +96,10 @@ class LiveServer:
     def service_url(self) -> str:
         return f"{self.base_url}/PASIService"
 
+    @property
+    def system_url(self) -> str:
+        return f"{self.base_url}/PASISystem"
+
 
 @pytest.fixture(scope="session")
 def live_server(engine, clock):

@@ -10,6 +10,10 @@ from .selection import Criteria, Selected
 
 SELECTED, AWARDED, ORDERED, AWARD_FAILED, ORDER_FAILED = (
     "Selected", "Awarded", "Ordered", "AwardFailed", "OrderFailed")
+"""A student's state in a run: chosen; awarded (order to come); awarded and ordered; not
+awarded (with the rules); awarded but the order was refused (retried by resume)."""
+SEARCHED, RUNNING, FINISHED, CANCELLED = "Searched", "Running", "Finished", "Cancelled"
+"""A run's status: the selection made by a search; processing; done; given up at confirmation."""
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Placement:
     school_name: str | None
     authority_code: str | None
     authority_name: str | None
+    school_is_francophone: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,15 +76,33 @@ class RunStudent:
     document_order_id: int | None
     rejections: str | None
     """JSON list of [rule, message] pairs."""
+    requirement_set: str | None = None
+    expected_school_year: int | None = None
 
 
 @dataclass(frozen=True)
 class RunDetails:
     run_id: int
     criteria: Criteria
-    delivery_method: str
+    delivery_method: str | None
+    """None until the run is started (the confirmation chooses it)."""
     status: str
-    started_utc: datetime
+    searched_utc: datetime
+    operator: str | None
+    run_operator: str | None
+    processing_started_utc: datetime | None
+    finished_utc: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderedItem:
+    """The credential order item of a student in a run, as it stands now."""
+
+    order_id: int
+    item_number: int
+    status: str
+    document_language: str
+    delivery_method: str
 
 
 class BulkRunRepository(Protocol):
@@ -93,12 +116,33 @@ class BulkRunRepository(Protocol):
 
     def credentials(self, numbers: Iterable[str | None]) -> dict[str, AwardedCredential]: ...
 
-    def create_run(self, criteria: Criteria, delivery_method: str, selected: Sequence[Selected],
-                   now: datetime) -> int: ...
+    def ordered_items(self, numbers: Iterable[str | None]) -> dict[str, OrderedItem]: ...
+
+    def create_selection(self, criteria: Criteria, selected: Sequence[Selected], *, operator: str,
+                         now: datetime) -> int:
+        """Record a search's selection as a run in status Searched; its id."""
+        ...
+
+    def start(self, run_id: int, *, delivery_method: str, operator: str, now: datetime) -> bool:
+        """Searched -> Running, atomically: True only for the one caller that started it."""
+        ...
+
+    def cancel(self, run_id: int, *, now: datetime) -> bool:
+        """Searched -> Cancelled; False when it was no longer Searched."""
+        ...
+
+    def unfinished_runs_sharing_students(self, run_id: int) -> list[int]:
+        """Other Running runs that hold any student of this one."""
+        ...
 
     def run_details(self, run_id: int) -> RunDetails | None: ...
 
-    def students_in_state(self, run_id: int, state: str, limit: int) -> list[RunStudent]: ...
+    def recent_runs(self, limit: int) -> list[RunDetails]: ...
+
+    def state_counts(self, run_id: int) -> dict[str, int]: ...
+
+    def students_in_states(self, run_id: int, states: Sequence[str], limit: int,
+                           after_position: int = -1) -> list[RunStudent]: ...
 
     def students_at(self, run_id: int, positions: Sequence[int]) -> list[RunStudent]: ...
 

@@ -1,7 +1,7 @@
 """Plain data for document orders."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,6 +12,9 @@ CANCELLED = "Cancelled"
 
 CREDENTIAL_CATEGORY = "Credential"
 TRANSCRIPT_CATEGORY = "Transcript"
+NORTH_AMERICAN_COUNTRIES = frozenset({"canada", "ca", "can", "united states", "united states of america",
+                                      "us", "usa"})
+"""How recipient_address_details.html spells the two countries with full addresses (and codes)."""
 MAXIMUM_ORDER_AMOUNT = Decimal("9999.99")
 MAXIMUM_COPIES = 10
 
@@ -40,8 +43,20 @@ class OrderItem:
     """The item's number within its order when updating; None for a new item."""
 
     @property
+    def is_north_american(self) -> bool:
+        return (self.country or "").strip().lower() in NORTH_AMERICAN_COUNTRIES
+
+    @property
     def has_address(self) -> bool:
-        return bool(self.address_lines) and bool(self.country)
+        """A full mailing address (rule 60108): street, city, province or state, postal code
+        and country for Canada and the United States; street and country elsewhere (where
+        city and postal code are folded into the street lines)."""
+        if not any(line.strip() for line in self.address_lines) or not self.country:
+            return False
+        if self.is_north_american:
+            return all((value or "").strip() for value in (self.city, self.province_state,
+                                                            self.postal_code))
+        return True
 
 
 @dataclass(frozen=True)
@@ -65,18 +80,18 @@ class DocumentOrder:
     def total_amount(self) -> Decimal:
         return sum((item.amount_collected for item in self.items), Decimal(0))
 
+    @property
+    def is_placed_from_an_education_account(self) -> bool:
+        """A myPass order (a reprint, paid from the student's or parent's education account)."""
+        return bool(self.education_account_identifier)
+
     def same_content_as(self, other: DocumentOrder) -> bool:
-        """Equal in everything the client controls (9023)."""
-        def key(order):
-            return (order.billing_information_id, order.order_received_method, order.order_status,
-                    order.is_deleted, order.requestor_name, order.education_account_identifier,
-                    order.education_account_organization, order.payment_method,
-                    order.payment_transaction_id,
-                    sorted((i.item_number or 0, i.asn, i.document_type, i.delivery_method,
-                            i.document_language, i.number_of_copies, i.amount_collected,
-                            i.recipient_is_student, i.credential_number, i.recipient_name,
-                            i.address_lines, i.city, i.province_state, i.postal_code, i.country)
-                           for i in order.items))
+        """Equal in every field that is stored (9023): nothing would change."""
+        def key(order: DocumentOrder):
+            return (replace(order, version=0, items=()),
+                    sorted((replace(i, item_number=i.item_number or 0) for i in order.items),
+                           key=lambda i: (i.item_number, i.asn, i.document_type,
+                                          i.credential_number or "")))
         return key(self) == key(other)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from pasi_core.kernel import credential_numbers
 from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.rejections import Violation
 from pasi_core.kernel.students import Student, is_well_formed_asn
@@ -59,9 +60,15 @@ def rule_60400_unknown_document_order(check: OrderCheck) -> Iterator[Violation]:
 
 
 def rule_3004_version_mismatch(check: OrderCheck) -> Iterator[Violation]:
+    """The stored version on update; a logically deleted order also accepts 0 and reports
+    its core version as 0 (rule_3004.html: it applies to all services that update data)."""
     stored = check.stored
-    if stored is not None and check.order.version != stored.order.version:
-        yield Violation(3004, {"PASICoreVersion_core": stored.order.version,
+    if stored is None:
+        return
+    deleted = stored.order.is_deleted
+    accepted = (stored.order.version, 0) if deleted else (stored.order.version,)
+    if check.order.version not in accepted:
+        yield Violation(3004, {"PASICoreVersion_core": 0 if deleted else stored.order.version,
                                "PASICoreVersion_client": check.order.version}, "PASICoreVersion")
 
 
@@ -195,11 +202,31 @@ def rule_99033_credential_of_another_student_or_type(check: OrderCheck) -> Itera
 
 
 def rule_44017_credential_already_ordered(check: OrderCheck) -> Iterator[Violation]:
+    """Only a first-time order is placed for Student Records (PASIprep); more copies are
+    myPass reprint orders, placed from an education account, to which 44017 does not apply."""
+    if check.order.is_placed_from_an_education_account:
+        return
     for path, item in check.items():
         facts = check.credentials.get(item.credential_number or "")
         if (facts is not None and facts.already_ordered_in is not None
                 and facts.already_ordered_in != check.order.order_id):
             yield Violation(44017, {}, f"{path}.CredentialNumber")
+
+
+def rule_99035_credential_twice_in_one_order(check: OrderCheck) -> Iterator[Violation]:
+    seen: set[str] = set()
+    for path, item in check.items():
+        if item.credential_number and item.credential_number in seen:
+            yield Violation(99035, {"CredentialNumber": credential_numbers.display(item.credential_number)},
+                            f"{path}.CredentialNumber")
+        if item.credential_number:
+            seen.add(item.credential_number)
+
+
+def rule_99036_credential_item_without_number(check: OrderCheck) -> Iterator[Violation]:
+    for path, item in check.items():
+        if check.category(item.document_type) == CREDENTIAL_CATEGORY and not item.credential_number:
+            yield Violation(99036, {"DocumentType": item.document_type}, f"{path}.CredentialNumber")
 
 
 def rule_99034_number_of_copies(check: OrderCheck) -> Iterator[Violation]:
@@ -242,6 +269,8 @@ RULES: tuple[Callable[[OrderCheck], Iterable[Violation]], ...] = (
     rule_44020_unknown_credential_number,
     rule_99033_credential_of_another_student_or_type,
     rule_44017_credential_already_ordered,
+    rule_99035_credential_twice_in_one_order,
+    rule_99036_credential_item_without_number,
     rule_99034_number_of_copies,
     rule_60101_invalid_control_schedule,
     rule_60111_missing_payment_transaction,

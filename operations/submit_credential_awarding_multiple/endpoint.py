@@ -16,7 +16,7 @@ from .service import AwardOutcome, award_credentials
 
 
 def run(uow: UnitOfWork, context: RequestContext, asns: Sequence[str]) -> list[AwardOutcome]:
-    return award_credentials(uow, context.caller, asns, now=context.now)
+    return award_credentials(uow, context.caller, asns, now=context.now, today=context.today)
 
 
 def summarize(outcomes: Sequence[AwardOutcome]) -> Summary:

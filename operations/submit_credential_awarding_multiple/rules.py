@@ -56,9 +56,11 @@ def rule_44011_credential_awarded_singly_only(record: StudentRecord, order: Awar
 
 
 def choose_credential(record: StudentRecord, order: AwardingOrder) -> tuple[str | None, list[Violation]]:
-    """The credential to award: the highest-order achieved one not yet awarded,
-    unless an awarded credential blocks it (44012).  44010 when everything
-    achieved is already awarded; 99021 (ours) when nothing is achieved."""
+    """The credential to award (reference §4.2): the highest-order achieved credential
+    not yet awarded that no awarded credential blocks.  A CHSA holder who achieved ADEX
+    and HSED is awarded HSED (CHSA blocks ADEX, allows HSED).  44012 when every candidate
+    is blocked by a higher-order or equivalent award; 44010 when everything achieved is
+    already awarded; 99021 (ours) when nothing is achieved."""
     achieved = sorted((code for code in record.achieved if order.in_order(code)), key=order.rank)
     if not achieved:
         return None, [Violation(99021, {"StateProvinceID": record.asn})]
@@ -67,10 +69,10 @@ def choose_credential(record: StudentRecord, order: AwardingOrder) -> tuple[str 
         highest = achieved[0]
         return highest, [Violation(44010, {"StateProvinceID": record.asn,
                                            "Credential": order.description(highest)})]
-    chosen = candidates[0]
-    if any(order.blocks(awarded, chosen) for awarded in record.active_awards):
-        return chosen, [Violation(44012, {})]
-    return chosen, []
+    for candidate in candidates:
+        if not any(order.blocks(awarded, candidate) for awarded in record.active_awards):
+            return candidate, []
+    return candidates[0], [Violation(44012, {})]
 
 
 def awarded_school_year(record: StudentRecord, credential_type: str) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from operations.unit_of_work import UnitOfWork, allocate
 from pasi_core.kernel.caller import Caller
@@ -35,8 +35,11 @@ class AwardOutcome:
 
 
 def award_credentials(uow: UnitOfWork, caller: Caller, asns: Sequence[str], *,
-                      now: datetime) -> list[AwardOutcome]:
-    """Decide and write the awards; one outcome per ASN, in request order."""
+                      now: datetime, today: date) -> list[AwardOutcome]:
+    """Decide and write the awards; one outcome per ASN, in request order.
+
+    ``now`` is when (UTC); ``today`` PASI's "current date", the province's, which is the
+    Awarded On Date."""
     records = uow.credentials.load_student_records(asns)
     order = AwardingOrder.from_code_tables(uow.code_tables.load())
     decisions: list[tuple[str, Decision]] = []
@@ -46,7 +49,7 @@ def award_credentials(uow: UnitOfWork, caller: Caller, asns: Sequence[str], *,
             decisions.append((asn, Decision(None, (Violation(99020, {"StateProvinceId": asn}),))))
             continue
         seen.add(asn)
-        decisions.append((asn, decide(asn, records.get(asn), order, now.date())))
+        decisions.append((asn, decide(asn, records.get(asn), order, today)))
     awards = [decision.award for _, decision in decisions if decision.award is not None]
     numbers = iter(allocate(uow.credential_numbers, len(awards)))
     versions = iter(allocate(uow.versions, len(awards)))

@@ -103,6 +103,8 @@ def _plan_waived_fee(check: MarkCheck, kind: str):
     """Reference §4.2: use a waived fee for a new registration, give it back when
     the mark is deleted or becomes Not Written or Incomplete."""
     record, book, exam = check.record, check.book, check.exam
+    if exam is None and kind == DELETE:
+        exam = check.stored_exam  # withdrawn since: its fee is still given back
     if exam is None:
         return (), None
     linked = book.waived_fee_for(record.ref_id)

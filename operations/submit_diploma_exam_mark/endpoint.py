@@ -19,7 +19,8 @@ from .service import RecordOutcome, submit_diploma_exam_marks
 def run(uow: UnitOfWork, context: RequestContext,
         records: Sequence[SubmittedExamMark]) -> list[RecordOutcome]:
     limits = Limits(max_exam_marks_per_student=context.settings.max_exam_marks_per_student)
-    return submit_diploma_exam_marks(uow, context.caller, records, now=context.now, limits=limits)
+    return submit_diploma_exam_marks(uow, context.caller, records, now=context.now,
+                                     today=context.today, limits=limits)
 
 
 def summarize(outcomes: Sequence[RecordOutcome]) -> Summary:

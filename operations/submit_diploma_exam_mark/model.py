@@ -140,6 +140,8 @@ class ExamSitting:
     student_capacity: int | None
     is_special: bool = False
     is_deleted: bool = False
+    writing_centre_authority: str | None = None
+    """The authority of the writing centre when it is a school (the access model, rule 99008)."""
 
 
 @dataclass(frozen=True)

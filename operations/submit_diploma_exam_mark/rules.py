@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, Caller
 from pasi_core.kernel.code_tables import (
@@ -78,6 +78,8 @@ class MarkCheck:
     book: MarkBook
     limits: Limits = field(default_factory=Limits)
     remove_repeat_registration_marks: bool = False
+    province_date: date | None = None
+    """PASI's "current date", the province's (defaults to the UTC date of ``now``)."""
 
     record: ExamMark = field(init=False, repr=False)
     stored: StoredExamMark | None = field(init=False, repr=False)
@@ -99,6 +101,10 @@ class MarkCheck:
         self.component_rows = tuple(
             (f"ComponentMarks[{position}]", component, book.sitting(component.sitting_ref_id))
             for position, component in enumerate(record.components))
+
+    @property
+    def today(self) -> date:
+        return self.province_date or self.now.date()
 
     @property
     def is_create(self) -> bool:
@@ -129,7 +135,8 @@ def rule_3004_version_mismatch(check: MarkCheck) -> Iterator[Violation]:
     if stored is None:
         ok, core = sent == 0, 0
     elif stored.mark.is_deleted:
-        ok, core = sent in (stored.version, 0), stored.version
+        # rule_3004.html: the core version "will be 0 if the record ... is flagged as deleted"
+        ok, core = sent in (stored.version, 0), 0
     else:
         ok, core = sent == stored.version, stored.version
     if not ok:
@@ -168,6 +175,20 @@ def rule_9059_invalid_or_inaccessible_asn(check: MarkCheck) -> Iterator[Violatio
     student = check.student if is_well_formed_asn(asn) else None
     if student is None or (check.is_create and not _may_access_student(check, student)):
         yield Violation(9059, {"StateProvinceId": asn}, "StateProvinceId")
+
+
+def rule_99008_no_access_to_change_mark(check: MarkCheck) -> Iterator[Violation]:
+    """A school or authority changes or deletes only marks of students it can access, or
+    written at its own schools (docs/decisions.md, "Who may change a mark")."""
+    caller, stored = check.caller, check.stored
+    if stored is None or caller.is_ministry:
+        return
+    owner = check.book.student(stored.mark.asn)
+    if owner is not None and _may_access_student(check, owner):
+        return
+    if _written_at_callers_schools(check, stored.mark):
+        return
+    yield Violation(99008, {"RefId": check.record.ref_id, "OrganizationCode": caller.organization_code})
 
 
 def rule_9009_deactivated_asn(check: MarkCheck) -> Iterator[Violation]:
@@ -214,7 +235,9 @@ def rule_40558_asn_changed_to_another_student(check: MarkCheck) -> Iterator[Viol
 
 # --- exam, codes, sittings and components -----------------------------------------------
 def rule_99005_unknown_diploma_exam(check: MarkCheck) -> Iterator[Violation]:
-    if check.exam is None:
+    """Not on a delete: a registration for an exam withdrawn afterwards must stay deletable
+    (and its waived fee is then given back)."""
+    if check.exam is None and not check.is_delete:
         yield Violation(99005, {"ExamRefId": check.record.exam_ref_id}, "ExamRefId")
 
 
@@ -422,6 +445,21 @@ def rule_9018_invalid_pass_fail(check: MarkCheck) -> Iterator[Violation]:
             yield Violation(9018, {"MarkValue": slot.value}, slot.path)
 
 
+def rule_99007_component_values_need_ministry_client_user(check: MarkCheck) -> Iterator[Violation]:
+    """Schools cannot submit mark values (seed 004): not on components either.  40536 and
+    40504 keep them from exam-level values and results."""
+    if check.caller.has_role(MINISTRY_CLIENT_USER) or check.record.is_deleted:
+        return
+    for path, component, sitting in check.components():
+        code = sitting.component_code if sitting else component.sitting_ref_id
+        if component.mark_value is not None:
+            yield Violation(99007, {"ComponentCode": code, "What": "a Mark Value"}, f"{path}.MarkValue")
+        elif component.status != REGISTERED:
+            yield Violation(99007, {"ComponentCode": code,
+                                    "What": f"the result status {component.status}"},
+                            f"{path}.ComponentMarkStatus")
+
+
 def rule_9024_leading_zeros(check: MarkCheck) -> Iterator[Violation]:
     values = [("MarkValue", check.record.mark_value)]
     for path, component, _ in check.components():
@@ -597,6 +635,7 @@ RULES: tuple[Rule, ...] = (
     rule_9068_update_of_deleted_record,
     rule_9067_delete_combined_with_changes,
     rule_9059_invalid_or_inaccessible_asn,
+    rule_99008_no_access_to_change_mark,
     rule_9009_deactivated_asn,
     rule_9011_secondary_asn,
     rule_40544_secondary_asn_on_exam_mark,
@@ -613,6 +652,7 @@ RULES: tuple[Rule, ...] = (
     rule_40501_exam_session_changed,
     rule_99001_no_return_to_registered,
     rule_40536_result_needs_ministry_client_user,
+    rule_99007_component_values_need_ministry_client_user,
     rule_40541_special_sitting_needs_alberta_education,
     rule_40559_special_registration_in_same_session,
     rule_62024_rescored_needs_alberta_education,
@@ -706,7 +746,7 @@ def _may_access_student(check: MarkCheck, student: Student) -> bool:
     caller = check.caller
     if caller.is_ministry:
         return True
-    current = school_year_of(check.now)
+    current = school_year_of(check.today)
     years = {current, current - 1}
     enrolments = check.book.enrolments
     schools = {(school, year) for asn in check.book.linked_asns(student.asn)
@@ -718,6 +758,20 @@ def _may_access_student(check: MarkCheck, student: Student) -> bool:
     if caller.is_authority:
         return any(enrolments.authority_of_school.get(school) == caller.organization_code
                    and year in years for school, year in schools)
+    return False
+
+
+def _written_at_callers_schools(check: MarkCheck, mark: ExamMark) -> bool:
+    """Is any sitting of the mark at the caller's school (or, for an authority, one of its schools)?"""
+    caller = check.caller
+    for component in mark.components:
+        sitting = check.book.sitting(component.sitting_ref_id)
+        if sitting is None:
+            continue
+        if caller.is_school and sitting.writing_centre_code == caller.organization_code:
+            return True
+        if caller.is_authority and sitting.writing_centre_authority == caller.organization_code:
+            return True
     return False
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from operations.unit_of_work import UnitOfWork, VersionAllocator
 from pasi_core.kernel.caller import Caller
@@ -41,10 +41,11 @@ class RecordOutcome:
 
 def submit_diploma_exam_marks(uow: UnitOfWork, caller: Caller,
                               records: Sequence[SubmittedExamMark], *, now: datetime,
-                              limits: Limits | None = None,
+                              today: date | None = None, limits: Limits | None = None,
                               remove_repeat_registration_marks: bool = False) -> list[RecordOutcome]:
     """Validate and save a batch; one outcome per record, in request order.
 
+    ``now`` is the request's arrival (UTC); ``today`` the province's date then.
     ``remove_repeat_registration_marks`` is PASI's internal flag (not in the
     WSDL): saving a registration deletes the student's other registrations
     for the same course and exam session.
@@ -56,7 +57,8 @@ def submit_diploma_exam_marks(uow: UnitOfWork, caller: Caller,
     changes: list[PlannedChange] = []
     for submitted in records:
         check = MarkCheck(submitted=submitted, caller=caller, now=now, book=book, limits=limits or Limits(),
-                          remove_repeat_registration_marks=remove_repeat_registration_marks)
+                          remove_repeat_registration_marks=remove_repeat_registration_marks,
+                          province_date=today)
         violations = check_record(check)
         if violations:
             outcomes.append(RecordOutcome(submitted.mark.ref_id, 0, reject_all(violations)))

@@ -96,6 +96,11 @@ def _organizations(document: dict, authorities: int, schools_per_authority: int)
             schools.append(code)
             orgs.append({"OrganizationCode": code, "Name": f"{town} High School {s + 1}",
                          "AuthorityCode": authority})
+    # One Francophone school, so French credential orders show up in the demo's bulk runs.
+    if schools:
+        francophone = orgs[-1]
+        francophone.update(Name=f"École secondaire de {TOWNS[(authorities - 1) % len(TOWNS)]}",
+                           IsFrancophone=True)
     return schools
 
 

@@ -2,7 +2,9 @@
 certificates for trying the service over mutual TLS on one machine.
 
 Never use these outside development: the CA key is written next to the
-certificates.  Keys are ECDSA P-256; certificates last 14 months, as PASI's.
+certificates.  Keys are ECDSA P-256 by default, or RSA 2048 (``--key-type rsa``,
+for .NET and Mono clients that cannot use EC keys); certificates last 14
+months, as PASI's.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = timedelta(days=427)  # 14 months, as PASI client certificates
@@ -39,6 +41,17 @@ def _write_key(key, path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+KEY_TYPES = ("ec", "rsa")
+
+
+def _new_key(key_type: str):
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    raise ValueError(f"key type must be one of {', '.join(KEY_TYPES)}")
+
+
 def _issue(subject: str, issuer_name: x509.Name, issuer_key, public_key, *, is_ca=False,
            server_names=(), client=False) -> x509.Certificate:
     now = datetime.now(UTC)
@@ -52,9 +65,10 @@ def _issue(subject: str, issuer_name: x509.Name, issuer_key, public_key, *, is_c
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    issuer_key.public_key()), critical=False))
     if not is_ca:
+        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
         builder = builder.add_extension(x509.KeyUsage(
             digital_signature=True, key_cert_sign=False, crl_sign=False, content_commitment=False,
-            key_encipherment=False, data_encipherment=False, key_agreement=True,
+            key_encipherment=is_rsa, data_encipherment=False, key_agreement=not is_rsa,
             encipher_only=False, decipher_only=False), critical=True)
     if is_ca:
         builder = builder.add_extension(x509.KeyUsage(
@@ -82,24 +96,24 @@ def _save(certificate: x509.Certificate, path: Path) -> None:
 
 
 def generate(directory: str | Path, clients: dict[str, str],
-             server_names=("localhost", "127.0.0.1", "::1")) -> dict[str, IssuedCertificate]:
+             server_names=("localhost", "127.0.0.1", "::1"), key_type: str = "ec") -> dict[str, IssuedCertificate]:
     """Write ``ca``, ``server`` and one certificate per entry of ``clients``
     (file stem -> common name) into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_key = _new_key(key_type)
     ca_name = _name("PASI Core mirror development CA")
     ca = _issue("PASI Core mirror development CA", ca_name, ca_key, ca_key.public_key(), is_ca=True)
     _save(ca, directory / "ca.pem")
     _write_key(ca_key, directory / "ca.key")
     issued = {"ca": IssuedCertificate("ca", directory / "ca.pem", directory / "ca.key")}
-    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_key = _new_key(key_type)
     _save(_issue("localhost", ca_name, ca_key, server_key.public_key(), server_names=server_names),
           directory / "server.pem")
     _write_key(server_key, directory / "server.key")
     issued["server"] = IssuedCertificate("server", directory / "server.pem", directory / "server.key")
     for stem, common_name in clients.items():
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = _new_key(key_type)
         _save(_issue(common_name, ca_name, ca_key, key.public_key(), client=True),
               directory / f"{stem}.pem")
         _write_key(key, directory / f"{stem}.key")

@@ -1,17 +1,27 @@
-"""Running the service: gunicorn workers, or a single-process development server."""
+"""Running the service: the front (pasi_core/app/front.py) before gunicorn workers on a
+private socket, or a single-process development server."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ctypes
 import logging
 import os
+import shutil
+import signal
 import ssl
+import tempfile
 import threading
+import time
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from pasi_core.kernel.errors import ConfigurationError
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import is_loopback
-from pasi_core.soap.certificates import PEER_CERTIFICATE_KEY
+from pasi_core.soap.certificates import PEER_CERTIFICATE_KEY, CertificateError, certificate_from_header
+
+from . import front
 
 log = logging.getLogger("pasi_core.app.server")
 
@@ -50,12 +60,14 @@ def _is_loopback_host(host: str) -> bool:
     return host == "localhost" or is_loopback(host)
 
 
-def serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int) -> None:
+def serve_with_gunicorn(settings: Settings, bind: str, workers: int, *, behind_front: bool = False) -> None:
+    """gunicorn's sync workers on ``bind``.  Behind the front they only ever see complete
+    requests, so a worker is never held by a slow client."""
     from gunicorn.app.base import BaseApplication
 
     class PasiGunicorn(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+            self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)
             self.cfg.set("worker_class", "sync")
             self.cfg.set("timeout", 300)
@@ -63,6 +75,13 @@ def serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int) 
             self.cfg.set("max_requests", 10_000)
             self.cfg.set("max_requests_jitter", 500)
             self.cfg.set("control_socket_disable", True)
+            # The front passes the peer's certificate in a header of a few kilobytes.
+            self.cfg.set("limit_request_field_size", 32 * 1024)
+            # Nothing a client sends decides the scheme or the peer: the front says it.
+            self.cfg.set("forwarded_allow_ips", "")
+            self.cfg.set("secure_scheme_headers", {})
+            if behind_front:
+                return  # the front writes the access log
             self.cfg.set("accesslog", "-")
             # The access log names the path and status only, never a payload.
             self.cfg.set("access_log_format", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms')
@@ -75,9 +94,105 @@ def serve_with_gunicorn(settings: Settings, host: str, port: int, workers: int) 
         def load(self):
             # Built in each worker after the fork: no database connection is shared.
             from pasi_core.app.application import create_wsgi_app
-            return create_wsgi_app(settings)
+            app = create_wsgi_app(settings)
+            return trust_front_headers(app) if behind_front else app
 
     PasiGunicorn().run()
+
+
+def trust_front_headers(app):
+    """The worker side of the front: the peer's address, scheme and verified certificate come
+    from the front's ``X-Pasi-Peer-*`` headers.  Only the front can reach the worker's socket,
+    and it strips those headers from what clients send."""
+
+    def wsgi(environ: dict, start_response):
+        address = environ.pop("HTTP_X_PASI_PEER_ADDRESS", "")
+        scheme = environ.pop("HTTP_X_PASI_SCHEME", "http")
+        certificate = environ.pop("HTTP_X_PASI_PEER_CERTIFICATE", None)
+        environ["REMOTE_ADDR"] = address
+        environ["wsgi.url_scheme"] = "https" if scheme == "https" else "http"
+        if certificate:
+            with contextlib.suppress(CertificateError):  # the front sends what TLS verified
+                environ[PEER_CERTIFICATE_KEY] = certificate_from_header(certificate)
+        return app(environ, start_response)
+
+    return wsgi
+
+
+def _end_with_parent() -> None:
+    """Linux: the backend gets SIGTERM when the front dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def serve_behind_front(settings: Settings, host: str, port: int, workers: int) -> int:
+    """``pasi-core serve``: gunicorn on a private Unix socket, the front on ``host:port``."""
+    tls = tls_context(settings) if settings.terminates_tls else None
+    socket_dir = tempfile.mkdtemp(prefix="pasi-core-")  # mode 0700: only this user connects
+    backend_path = os.path.join(socket_dir, "backend.sock")
+    parent = os.getpid()
+    backend = os.fork()
+    if backend == 0:
+        code = 1
+        try:
+            _end_with_parent()
+            if os.getppid() == parent:
+                serve_with_gunicorn(settings, f"unix:{backend_path}", workers, behind_front=True)
+                code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            os._exit(code)
+    try:
+        return asyncio.run(_front_main(settings, host, port, tls, backend, backend_path))
+    finally:
+        _stop_backend(backend)
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+async def _front_main(settings: Settings, host: str, port: int, tls: ssl.SSLContext | None,
+                      backend: int, backend_path: str) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    exited: list[int] = []
+
+    def backend_alive() -> bool:
+        if not exited:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(backend, os.WNOHANG)
+                if pid:
+                    exited.append(status)
+        return not exited
+
+    if not await front.wait_for_backend(backend_path, timeout=300, backend_alive=backend_alive):
+        log.error("the gunicorn workers did not start; see the messages above")
+        return 1
+    await front.run_front(front.Front(backend_path, front.FrontLimits.from_settings(settings)), host, port,
+                          tls, stop=stop, backend_alive=backend_alive)
+    if exited:
+        log.error("the gunicorn arbiter exited (status %s); the front stops too", exited[0])
+        return 1
+    return 0
+
+
+def _stop_backend(pid: int, grace: float = 40.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -12,6 +12,7 @@ the deployment's public URL) are served at ``?wsdl``, and written under
 from __future__ import annotations
 
 import copy
+import re
 
 from lxml import etree
 
@@ -70,7 +71,19 @@ def canonical_wsdl(raw_wsdl: bytes, service_name: str, address: str) -> bytes:
     for soap_address in root.iter(f"{{{SOAP11_BINDING}}}address"):
         soap_address.set("location", address)
     etree.cleanup_namespaces(root, keep_ns_prefixes=[p for p in root.nsmap if p])
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+    return visible(etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
+
+
+# Characters a reader of the contract could not see (controls, zero-width and direction marks,
+# which some patterns exclude): written as character references, which every parser reads as the
+# same characters.
+_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+                        "\ufeff\ufff9-\ufffb]")
+
+
+def visible(document: bytes) -> bytes:
+    text = document.decode("utf-8")
+    return _INVISIBLE.sub(lambda match: f"&#x{ord(match.group()):X};", text).encode("utf-8")
 
 
 def _wsdl(name: str) -> str:
@@ -118,8 +131,8 @@ def schema_documents(wsdl: bytes) -> dict[str, bytes]:
                 child.set("schemaLocation", SCHEMA_FILES[child.get("namespace")])
             standalone.append(child)
         etree.cleanup_namespaces(standalone, keep_ns_prefixes=list(nsmap))
-        documents[SCHEMA_FILES[target]] = etree.tostring(
-            standalone, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+        documents[SCHEMA_FILES[target]] = visible(etree.tostring(
+            standalone, pretty_print=True, xml_declaration=True, encoding="UTF-8"))
     return documents
 
 

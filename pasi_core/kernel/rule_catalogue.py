@@ -394,6 +394,23 @@ _RULES: tuple[Rule, ...] = (
          "Invalid Request. The ClientMessageID ({ClientMessageID}) was already used by this client "
          "for a different request (message {MessageID}); send new data with a new ClientMessageID.",
          None, message_is_ours=True),
+    Rule(99007, "Mark Values Need Alberta Education",
+         "Invalid Exam Mark. Only Alberta Education (Ministry Client User) can submit mark values "
+         "and results: component {ComponentCode} carries {What}.",
+         _BUSINESS + "submit_diploma_exam_mark.html", message_is_ours=True),
+    Rule(99008, "No Access to Exam Mark",
+         "Invalid Exam Mark. The Exam Mark ({RefId}) belongs to a student your organization cannot "
+         "access and is not written at one of your schools; it cannot be changed or deleted by "
+         "{OrganizationCode}.",
+         _doc(9059), message_is_ours=True),
+    Rule(99035, "Credential Ordered Twice in One Order",
+         "Invalid Document Order. Credential {CredentialNumber} is in more than one item of this "
+         "order; order it in one item with the number of copies needed.",
+         _doc(44017), message_is_ours=True),
+    Rule(99036, "Missing Credential Number",
+         "Invalid Document Order Item. An item of document type {DocumentType} prints a "
+         "credential and must name its credential number.",
+         _doc(60109), message_is_ours=True),
     Rule(99006, "Cannot Create Deleted Exam Mark",
          "Invalid Exam Mark. A new Exam Mark record cannot be created with Is Deleted = true.",
          None, message_is_ours=True),

@@ -69,6 +69,25 @@ class Settings:
 
     log_level: str = "INFO"
 
+    header_timeout: int = 15
+    """Seconds a client has for the TLS handshake, and again for a request's line and headers
+    (``serve``'s front)."""
+    idle_timeout: int = 30
+    """Seconds a kept-alive connection may wait for its next request."""
+    body_silence_timeout: int = 15
+    """Longest pause while a request body arrives; after 30 s a body must also keep up
+    ``min_body_rate``."""
+    min_body_rate: int = 32 * 1024
+    """Bytes a second a request body must average once its first 30 seconds have passed."""
+    max_connections: int = 1000
+    """Client connections the front holds open at once."""
+    max_buffered_bytes: int = 256 * 1024 * 1024
+    """Request bodies the front holds in memory at once, all connections together."""
+
+    bulk_chunk_size: int = 500
+    """Students awarded (then ordered) per transaction in a bulk run; a smaller chunk loses less
+    work to an interruption, a larger one commits less often."""
+
     time_zone: str = "America/Edmonton"
     """The province's time zone: "the current date" and every date or time shown to a person."""
 
@@ -98,7 +117,15 @@ class Settings:
             replay_retention_days=_int(env, "PASI_REPLAY_RETENTION_DAYS",
                                        defaults.replay_retention_days),
             log_level=env.get("PASI_LOG_LEVEL", defaults.log_level).upper(),
+            header_timeout=_int(env, "PASI_HEADER_TIMEOUT", defaults.header_timeout),
+            idle_timeout=_int(env, "PASI_IDLE_TIMEOUT", defaults.idle_timeout),
+            body_silence_timeout=_int(env, "PASI_BODY_TIMEOUT", defaults.body_silence_timeout),
+            min_body_rate=_int(env, "PASI_MIN_BODY_RATE", defaults.min_body_rate),
+            max_connections=_int(env, "PASI_MAX_CONNECTIONS", defaults.max_connections),
+            max_buffered_bytes=_int(env, "PASI_MAX_BUFFERED_BYTES", defaults.max_buffered_bytes,
+                                    1024 * 1024),
             time_zone=env.get("PASI_TIME_ZONE") or defaults.time_zone,
+            bulk_chunk_size=_int(env, "PASI_BULK_CHUNK_SIZE", defaults.bulk_chunk_size),
         )
         settings.validate()
         return settings
@@ -110,6 +137,9 @@ class Settings:
                 f"PASI_PUBLIC_URL must be an absolute http(s) URL, got {self.public_url!r}")
         if parts.query or parts.fragment:
             raise ConfigurationError("PASI_PUBLIC_URL must not carry a query or fragment")
+        if self.max_buffered_bytes < self.max_request_bytes:
+            raise ConfigurationError("PASI_MAX_BUFFERED_BYTES must be at least PASI_MAX_REQUEST_BYTES "
+                                     "(the front must be able to hold one whole request)")
         tls = (self.tls_certificate, self.tls_key, self.client_ca)
         if any(tls) and not all(tls):
             raise ConfigurationError("terminating TLS needs all of PASI_TLS_CERT, PASI_TLS_KEY and "

@@ -9,6 +9,9 @@
   service processes no headers.
 - The Body holds exactly one element, a known operation; the SOAPAction
   header, when sent, must name it.
+- ``xsi:nil="true"`` on an element means the element is absent
+  (:func:`drop_nil_elements`): clients generated from a WSDL send it for null
+  values, and the schema then judges the request as if it were left out.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ _ENVELOPE = f"{{{SOAP11_ENVELOPE}}}Envelope"
 _HEADER = f"{{{SOAP11_ENVELOPE}}}Header"
 _BODY = f"{{{SOAP11_ENVELOPE}}}Body"
 _MUST_UNDERSTAND = f"{{{SOAP11_ENVELOPE}}}mustUnderstand"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_NIL_ELEMENTS = etree.XPath("//*[@xsi:nil='true' or @xsi:nil='1']", namespaces={"xsi": XSI})
 
 
 def secure_parser() -> etree.XMLParser:
@@ -69,6 +74,28 @@ def parse_operation(body: bytes, known_operations: set[str],
         raise structure_error(
             f"the SOAPAction header ({action}) does not match the operation in the body")
     return operation
+
+
+def drop_nil_elements(operation: etree._Element) -> None:
+    """Remove every empty element marked ``xsi:nil="true"`` (it stands for "no value").
+    A nil element that holds content is left for the schema to refuse."""
+    for element in _NIL_ELEMENTS(operation):
+        if len(element) == 0 and not (element.text or "").strip():
+            parent = element.getparent()
+            if parent is not None:
+                _keep_tail(element)
+                parent.remove(element)
+
+
+def _keep_tail(element: etree._Element) -> None:
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        parent = element.getparent()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        elif parent is not None:
+            parent.text = (parent.text or "") + element.tail
+    element.tail = None
 
 
 def _action_name(raw: str | None) -> str | None:

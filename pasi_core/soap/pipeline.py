@@ -40,7 +40,7 @@ from pasi_core.kernel.audit import AuditEntry, RecordOutcome
 from pasi_core.kernel.errors import RequestRejected
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import Authenticator, TransportFacts, authorize
-from pasi_core.soap.envelope import parse_operation
+from pasi_core.soap.envelope import drop_nil_elements, parse_operation
 from pasi_core.soap.faults import fault_envelope, response_envelope, server_error, structure_error
 from pasi_core.soap.validation import RequestSchema
 
@@ -165,6 +165,8 @@ class SoapEndpoint:
                                             environ.get("HTTP_SOAPACTION"))
         operation = self._published.operations[operation_element.tag]
         exchange.operation = operation.name
+        if b"nil" in body:  # only a request that may say xsi:nil pays for the search
+            drop_nil_elements(operation_element)
         settings = self._services.settings
         self._published.schema.validate(operation_element, operation.record_lists,
                                         settings.max_records_per_request)

@@ -100,6 +100,44 @@ def test_the_committed_wsdl_compiles_as_a_wsdl_11_document():
     assert [key[0] for key in binding.operations] == ["SubmitDiplomaExamMark"]
 
 
+@pytest.mark.parametrize("file_name", ["PASIService.wsdl", "PASISystem.wsdl"])
+def test_each_committed_wsdl_passes_what_strict_generators_check(file_name):
+    """What wsimport, svcutil and node-soap insist on: unique names, a declared fault on every
+    operation of the port type and of the binding, a SOAPAction, one document/literal style."""
+    path = PROJECT_ROOT / "wsdl" / file_name
+    root = etree.parse(str(path)).getroot()
+    Wsdl11Document(str(path))  # compiles, schemas and all
+    wsdl = f"{{{WSDL_NS}}}"
+
+    for kind in ("message", "portType", "binding", "service"):
+        names = [e.get("name") for e in root.findall(wsdl + kind)]
+        assert len(names) == len(set(names)), (kind, names)
+    for service in root.findall(wsdl + "service"):
+        ports = [port.get("name") for port in service.findall(wsdl + "port")]
+        assert ports and len(ports) == len(set(ports)), ports
+    messages = {m.get("name") for m in root.findall(wsdl + "message")}
+    (port_type,) = root.findall(wsdl + "portType")
+    operations = port_type.findall(wsdl + "operation")
+    assert operations
+    for operation in operations:
+        faults = operation.findall(wsdl + "fault")
+        assert [f.get("name") for f in faults] == ["PASIFault"], operation.get("name")
+        assert faults[0].get("message").split(":")[-1] in messages
+    (binding,) = root.findall(wsdl + "binding")
+    assert binding.find(f"{{{SOAP11_BINDING_NS}}}binding").get("style") == "document"
+    assert sorted(o.get("name") for o in binding.findall(wsdl + "operation")) == sorted(
+        o.get("name") for o in operations)
+    for operation in binding.findall(wsdl + "operation"):
+        assert operation.find(f"{{{SOAP11_BINDING_NS}}}operation").get("soapAction")
+        (fault,) = operation.findall(wsdl + "fault")
+        soap_fault = fault.find(f"{{{SOAP11_BINDING_NS}}}fault")
+        assert fault.get("name") == soap_fault.get("name") == "PASIFault"
+        assert soap_fault.get("use") == "literal"
+        for direction in ("input", "output"):
+            body = operation.find(f"{wsdl}{direction}/{{{SOAP11_BINDING_NS}}}body")
+            assert body.get("use") == "literal", (operation.get("name"), direction)
+
+
 # --- our namespaces only ----------------------------------------------------------------
 def test_every_type_of_the_served_wsdl_is_in_our_namespaces(served_wsdl):
     assert b"spyne" not in served_wsdl

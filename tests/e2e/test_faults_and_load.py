@@ -17,6 +17,7 @@ d. Concurrent updates of the same marks with the same versions: one winner
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -61,7 +62,14 @@ _ENV = f"{{{SOAP_ENV}}}"
 BATCH_STUDENTS = 1_500
 """A registration and a result per student: 3,000 records per batch."""
 ALREADY_EXISTS_RULES = {3004, 9023, 40540}
-DROPPED = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+
+
+class WorkerEnded(Exception):
+    """The front's 502: the worker ended before it answered (what a dropped connection is
+    when ``serve``'s front stands before the workers)."""
+
+
+DROPPED = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, WorkerEnded)
 """What the client sees when the worker dies before answering in full."""
 
 
@@ -80,7 +88,9 @@ def gunicorn(db, database_url, tmp_path):
 
 
 def _established_socket_inodes(port: int) -> set[int]:
-    """Inodes of the server side of established TCP connections to ``port``."""
+    """Inodes of the sockets a gunicorn worker serves a request on: the accepted end of a
+    connection to the front's private Unix socket (or, without the front, of a TCP
+    connection to ``port``)."""
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -92,11 +102,17 @@ def _established_socket_inodes(port: int) -> set[int]:
             local, state, inode = fields[1], fields[3], int(fields[9])
             if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
                 inodes.add(inode)
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+            fields = line.split()
+            # Num RefCount Protocol Flags Type St Inode Path; St 03 is connected.
+            if len(fields) == 8 and fields[5] == "03" and fields[7].endswith("/backend.sock"):
+                inodes.add(int(fields[6]))
     return inodes
 
 
 def _worker_serving(server: Gunicorn) -> int | None:
-    """The worker holding the (only) client connection open, found through /proc."""
+    """The worker holding the (only) request in progress, found through /proc."""
     inodes = _established_socket_inodes(server.port)
     for pid in server.workers():
         try:
@@ -396,8 +412,12 @@ def send_in_background(server: Gunicorn, payload: bytes) -> tuple[threading.Thre
     def send() -> None:
         attempt.sent_at = time.monotonic()
         try:
-            attempt.response = requests.post(server.service_url, data=payload, timeout=300,
-                                             headers={"Content-Type": "text/xml; charset=utf-8"})
+            response = requests.post(server.service_url, data=payload, timeout=300,
+                                     headers={"Content-Type": "text/xml; charset=utf-8"})
+            if response.status_code == 502 and "ended before it answered" in response.text:
+                attempt.error = WorkerEnded(response.text)
+            else:
+                attempt.response = response
         except requests.RequestException as error:
             attempt.error = error
         attempt.answered_at = time.monotonic()

@@ -15,6 +15,8 @@ from urllib.parse import quote
 import pytest
 import requests
 import zeep
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from sqlalchemy import text
 from zeep.exceptions import Fault
 from zeep.transports import Transport
@@ -122,6 +124,27 @@ def test_a_registered_school_certificate_acts_for_its_school(registered, tls_ser
     assert store.mark(registered, record["RefId"])["updated_by"] == "S.0001"
     audit = store.row(registered, t.RequestAudit, message_id=response.MessageID)
     assert audit["client_name"] == CLIENTS["school"] and audit["outcome"] == "ok"
+
+
+def test_rsa_development_certificates_work_end_to_end(db, clock, tmp_path):
+    """``dev-certs --key-type rsa``: for clients whose TLS stacks want RSA keys."""
+    rsa = dev_certs.generate(tmp_path, {"school": "RSA school SIS"}, key_type="rsa")
+    for name in ("ca", "server", "school"):
+        key = x509.load_pem_x509_certificate(rsa[name].certificate.read_bytes()).public_key()
+        assert isinstance(key, RSAPublicKey) and key.key_size >= 2048, name
+    with session_factory(db)() as session, session.begin():
+        registry.add_client(session, "RSA school SIS", _facts(rsa["school"]), ["S.0001"],
+                            [SUBMIT_ACADEMIC_RECORD_USER])
+    settings = Settings(public_url="https://localhost", tls_certificate=str(rsa["server"].certificate),
+                        tls_key=str(rsa["server"].key), client_ca=str(rsa["ca"].certificate))
+    server, base = _start(settings, db, clock, tls_context(settings))
+    try:
+        client = tls_client(base, rsa, "school")
+        (outcome,) = outcomes(submit(client, [registration(asn=p.S1)], "S.0001"))
+        assert outcome.accepted, outcome.messages
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("claimed", ["O.1", "S.0002", "A.0001"])

@@ -40,8 +40,10 @@ from tests.support.soap import (
     parse_fault,
     post_raw,
     registration,
-    validate_response_envelope,
     xml_text,
+)
+from tests.support.soap import (
+    answered as answered_records,
 )
 
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
@@ -163,18 +165,6 @@ def assert_soap_fault(response: requests.Response, *, rule: int | tuple[int, ...
         assert UUID.fullmatch(fault.message_id), (
             f"the fault's MessageID {fault.message_id!r} is not a server message id")
     return fault
-
-
-def answered_records(response: requests.Response) -> list[tuple[str, int, list[int]]]:
-    """(Id, PASICoreVersion, rule ids) of every SubmitResponse of a normal answer."""
-    assert response.status_code == 200, response.text[:800]
-    assert response.headers["Content-Type"].startswith("text/xml")
-    root = etree.fromstring(response.content)
-    validate_response_envelope(root, committed_schema())
-    c = lambda name: f"{{{COMMON_NS}}}{name}"
-    return [(item.findtext(c("Id")), int(item.findtext(c("PASICoreVersion"))),
-             [int(r) for r in item.xpath(".//c:RuleId/text()", namespaces={"c": COMMON_NS})])
-            for item in root.iter(c("SubmitResponse"))]
 
 
 def assert_errors_name(fault: RawFault, expected: list[tuple[str, str]]) -> None:
@@ -356,15 +346,24 @@ def test_an_empty_exam_marks_list_is_a_schema_fault(boundary):
 
 
 def test_soap_encoding_attributes_and_xsi_tricks_are_schema_faults(boundary):
-    body = operation_xml(record_xml(registration()).replace(
+    typed = operation_xml(record_xml(registration()).replace(
         "<p:IsRescored>", f'<p:IsRescored xmlns:xsi="{XSI}" '
-        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xsi:type="xs:string">').replace(
-        "<p:ExamMarkStatus>RE</p:ExamMarkStatus>",
-        f'<p:ExamMarkStatus xmlns:xsi="{XSI}" xsi:nil="true"/>'))
-    response = boundary.post(envelope(body))
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xsi:type="xs:string">'))
+    fault = assert_soap_fault(boundary.post(envelope(typed)), rule=3001)
+    assert_errors_name(fault, [("/IsRescored", "type")])
 
-    fault = assert_soap_fault(response, rule=3001)
-    assert_errors_name(fault, [("/IsRescored", "type"), ("/ExamMarkStatus", "nillable")])
+    # xsi:nil means "no value": on a required element that is a missing element.
+    nil_required = operation_xml(record_xml(registration()).replace(
+        "<p:ExamMarkStatus>RE</p:ExamMarkStatus>", f'<p:ExamMarkStatus xmlns:xsi="{XSI}" xsi:nil="true"/>'))
+    fault = assert_soap_fault(boundary.post(envelope(nil_required)), rule=3001)
+    assert_errors_name(fault, [("/IsRescored", "Expected is ( ExamMarkStatus )")])
+
+    # A nil element that still holds a value is not "no value": the schema refuses it.
+    nil_with_value = operation_xml(record_xml(registration()).replace(
+        "<p:ExamMarkStatus>RE</p:ExamMarkStatus>",
+        f'<p:ExamMarkStatus xmlns:xsi="{XSI}" xsi:nil="true">RE</p:ExamMarkStatus>'))
+    fault = assert_soap_fault(boundary.post(envelope(nil_with_value)), rule=3001)
+    assert_errors_name(fault, [("/ExamMarkStatus", "nillable")])
     boundary.assert_still_serving()
 
 

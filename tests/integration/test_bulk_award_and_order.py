@@ -1,7 +1,9 @@
-"""Award and Order Credentials in Bulk, on a generated province of a few thousand students."""
+"""Award and Order Credentials in Bulk on a generated province of a few thousand students:
+the frozen selection, the run, its audit rows, resume, and the CSV files."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from operations.bulk_award_and_order import job
+from operations.bulk_award_and_order import service
 from operations.bulk_award_and_order.selection import Criteria
 from pasi_core.app import demo
 from persistence import models as t
@@ -25,6 +27,7 @@ from tests.support.servers import PROJECT_ROOT
 
 TODAY = date(2026, 7, 20)
 NOW = datetime(2026, 7, 20, 15, 0)
+OPERATOR = "Pat Records"
 
 
 @pytest.fixture
@@ -36,39 +39,57 @@ def province(db):
     return db
 
 
+@pytest.fixture
+def units(province):
+    return SqlUnitOfWorkFactory(session_factory(province))
+
+
 def read_csv(path: Path) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
-def counts(engine) -> tuple[int, int, int]:
-    return (store.count(engine, t.StudentCredential), store.count(engine, t.DocumentOrder),
-            store.count(engine, t.BulkAwardRun))
+def counts(engine) -> tuple[int, int]:
+    return store.count(engine, t.StudentCredential), store.count(engine, t.DocumentOrder)
 
 
-def test_a_search_without_a_run_changes_nothing(province, tmp_path):
+def run_all(units, criteria: Criteria | None = None, delivery="manual"):
+    criteria = criteria or Criteria()
+    chosen = service.search(units, criteria, operator=OPERATOR, now=NOW)
+    start = service.start_run(units, chosen.run_id, delivery, operator=OPERATOR, now=NOW)
+    assert start.started
+    service.process_run(units, chosen.run_id, clock=lambda: NOW)
+    return chosen
+
+
+def test_a_search_records_the_selection_and_awards_nothing(province, units, tmp_path):
     before = counts(province)
-    result = job.search(SqlUnitOfWorkFactory(session_factory(province)), Criteria(), out_dir=tmp_path, now=NOW)
+    chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    path = service.write_pre_processing_csv(chosen, tmp_path)
     assert counts(province) == before
-    rows = read_csv(result.pre_processing_csv)
-    assert len(rows) == len(result.selected) > 500
+    rows = read_csv(path)
+    assert len(rows) == len(chosen.selected) > 500
     assert {row["Credential Progress Status"] for row in rows} == {"Achieved, Not Awarded"}
     assert rows[0]["ASN"][4] == "-" and len(rows[0]["ASN"]) == 11, "####-####-#"
     assert Counter(row["Credential Type Code"] for row in rows)["AHSD"] > len(rows) // 2
     assert not any(row["Credential Type Code"] == "HHSD" for row in rows)
+    run = store.row(province, t.BulkAwardRun, id=chosen.run_id)
+    assert (run["status"], run["operator"]) == ("Searched", OPERATOR)
+    assert store.count(province, t.BulkAwardRunStudent, run_id=chosen.run_id) == len(rows)
+    # The file is named for the province's time (15:00 UTC is 09:00 in Edmonton in July).
+    assert path.name == "2026-07-20 09.00.00 - Bulk Credential Award and Order - Pre-Processing.csv"
 
 
-def test_a_run_accounts_for_every_selected_student(province, tmp_path):
+def test_a_run_accounts_for_every_selected_student(province, units, tmp_path):
     # Make one credential type's orders fail (its document type is unknown): awarded, not ordered.
     store.load(province, {"CodeTables": [{"CodeTable": "CredentialType", "Code": "CHSA", "Sequence": 6,
                                           "ShortDescription": "Certificate of High School Achievement",
                                           "Attributes": {"AwardingOrder": 6, "AllowedAfter": ["AHSD", "HSED"],
                                                          "DocumentType": "NO-SUCH-DOCUMENT"}}]})
-    sessions = SqlUnitOfWorkFactory(session_factory(province))
-    run_id, selection = job.start_run(sessions, Criteria(), "manual", now=NOW, out_dir=tmp_path)
-    summary = job.resume_run(sessions, run_id, clock=lambda: NOW, out_dir=tmp_path)
+    chosen = run_all(units)
+    summary = service.write_reports(units, chosen.run_id, out_dir=tmp_path)
     successful, unsuccessful = (read_csv(path) for path in summary.files)
-    selected = {s.asn for s in selection.selected}
+    selected = {s.asn for s in chosen.selected}
     reported = [row["ASN"].replace("-", "") for row in successful + unsuccessful]
     assert sorted(reported) == sorted(selected), "every student exactly once"
 
@@ -77,7 +98,9 @@ def test_a_run_accounts_for_every_selected_student(province, tmp_path):
     assert {row["Credential Type Code"] for row in not_ordered} == {"CHSA"}
     assert all("99030" in row["Order Rule Numbers"].split("; ") for row in not_ordered)
     assert summary.awarded_and_ordered == len(ordered) and summary.awarded_not_ordered == len(not_ordered)
-    assert {row["Delivery Method"] for row in ordered} == {"ManualMail"}
+    assert {row["Delivery Method"] for row in ordered} == {"Manual Mail"}
+    assert {row["Order Item Status"] for row in ordered} == {"Ordered"}
+    assert {row["Credential Status"] for row in successful} == {"Awarded"}
     with province.connect() as connection:
         awarded = Counter(connection.execute(select(t.StudentCredential.asn).where(
             t.StudentCredential.awarded_on_date == TODAY)).scalars())
@@ -92,62 +115,154 @@ def test_a_run_accounts_for_every_selected_student(province, tmp_path):
     assert {row["Rule Numbers"] for row in unsuccessful} <= {"44013", "44008"}
     assert all(row["Rule Messages"].startswith(("Invalid Alberta Student Number", "Credential was not"))
                for row in unsuccessful)
+    # Un-successful rows keep what the search found.
+    failed_44008 = [row for row in unsuccessful if row["Rule Numbers"] == "44008"]
+    assert failed_44008 and all(row["Credential Requirement Set"] for row in failed_44008)
 
     # A new search finds only the students whose award failed (they still need follow-up).
-    again = {s.asn for s in job.search(sessions, Criteria(), now=NOW).selected}
+    again = {s.asn for s in service.search(units, Criteria(), operator=OPERATOR, now=NOW).selected}
     assert again == {row["ASN"].replace("-", "") for row in unsuccessful}
 
 
-def test_criteria_limit_the_selection(province):
-    sessions = SqlUnitOfWorkFactory(session_factory(province))
-    everyone = job.search(sessions, Criteria(), now=NOW).selected
-    school = job.search(sessions, Criteria(school="S.0101"), now=NOW).selected
-    authority = job.search(sessions, Criteria(authority="A.0001"), now=NOW).selected
-    certificates = job.search(sessions, Criteria(credential_types=("CHSA",)), now=NOW).selected
+def test_every_chunk_is_audited_with_its_operator(province, units):
+    chosen = run_all(units)
+    audit = t.table(t.RequestAudit)
+    with province.connect() as connection:
+        rows = connection.execute(select(audit).where(audit.c.endpoint == "StudentRecords")).mappings().all()
+    operations = Counter(row["operation"] for row in rows)
+    assert operations["SubmitCredentialAwardingMultiple"] >= 1 and operations["ConstructDocumentOrder"] >= 1
+    assert {row["operator"] for row in rows} == {OPERATOR}
+    awarded = sum(row["accepted_count"] for row in rows if row["operation"] == "SubmitCredentialAwardingMultiple")
+    assert awarded == store.count(province, t.StudentCredential, awarded_on_date=TODAY)
+    assert sum(row["record_count"] for row in rows
+               if row["operation"] == "SubmitCredentialAwardingMultiple") == len(chosen.selected)
+    assert not any(s.asn in json.dumps([dict(r) for r in rows], default=str) for s in chosen.selected[:50])
+
+
+def test_continue_processes_exactly_the_frozen_selection_and_only_once(province, units):
+    chosen = service.search(units, Criteria(school="S.0101"), operator=OPERATOR, now=NOW)
+    frozen = {s.asn for s in chosen.selected}
+    # The province moves on after the search: one more student becomes eligible.
+    newcomer = next(s for s in service.search(units, Criteria(), operator=OPERATOR, now=NOW).selected
+                    if s.asn not in frozen)
+    store.load(province, {"SchoolEnrolments": [{"StateProvinceId": newcomer.asn, "OrganizationCode": "S.0101",
+                                                "SchoolYear": 2027, "Grade": "12"}]})
+    first = service.start_run(units, chosen.run_id, "automated", operator=OPERATOR, now=NOW)
+    second = service.start_run(units, chosen.run_id, "automated", operator="Someone Else", now=NOW)
+    assert first.started and not second.started
+    assert first.staleness.newly_eligible == 1
+    service.process_run(units, chosen.run_id, clock=lambda: NOW)
+    awarded = {row.asn for row in store.rows(province, t.StudentCredential) if row.awarded_on_date == TODAY}
+    assert awarded <= frozen and newcomer.asn not in awarded
+    run = store.row(province, t.BulkAwardRun, id=chosen.run_id)
+    assert (run["status"], run["run_operator"], run["delivery_method"]) == (
+        "Finished", OPERATOR, "AutomatedPlusCardboard")
+
+
+def test_a_cancelled_confirmation_changes_nothing_and_cannot_be_started(province, units):
+    before = counts(province)
+    chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    assert service.cancel(units, chosen.run_id, now=NOW)
+    with pytest.raises(service.BulkAwardError, match="was cancelled"):
+        service.start_run(units, chosen.run_id, "automated", operator=OPERATOR, now=NOW)
+    assert counts(province) == before
+
+
+def test_a_run_is_refused_while_another_unfinished_run_holds_its_students(province, units):
+    first = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    second = service.search(units, Criteria(school="S.0101"), operator=OPERATOR, now=NOW)
+    assert service.start_run(units, first.run_id, "automated", operator=OPERATOR, now=NOW).started
+    with pytest.raises(service.BulkAwardError, match=f"bulk run {first.run_id} is not finished"):
+        service.start_run(units, second.run_id, "automated", operator=OPERATOR, now=NOW)
+
+
+def test_resume_retries_the_students_left_awarded_but_not_ordered(province, units, tmp_path):
+    broken = {"CodeTable": "CredentialType", "Code": "CHSA", "Sequence": 6,
+              "ShortDescription": "Certificate of High School Achievement",
+              "Attributes": {"AwardingOrder": 6, "AllowedAfter": ["AHSD", "HSED"], "DocumentType": "NOPE"}}
+    store.load(province, {"CodeTables": [broken]})
+    chosen = run_all(units, Criteria(credential_types=("CHSA",)))
+    assert service.summarize(units, chosen.run_id).awarded_not_ordered > 0
+    store.load(province, {"CodeTables": [dict(broken, Attributes=dict(broken["Attributes"], DocumentType="CHSA"))]})
+    summary = service.resume_run(units, chosen.run_id, clock=lambda: NOW)
+    assert summary.awarded_not_ordered == 0 and summary.awarded_and_ordered > 0
+
+
+def test_criteria_limit_the_selection_and_bad_ones_are_refused(province, units):
+    def selected(**criteria):
+        return service.search(units, Criteria(**criteria), operator=OPERATOR, now=NOW).selected
+
+    everyone, school, authority = selected(), selected(school="S.0101"), selected(authority="A.0001")
+    certificates = selected(credential_types=("CHSA",))
     assert 0 < len(school) < len(authority) < len(everyone)
     assert {s.asn for s in school} <= {s.asn for s in authority}
     assert certificates and {s.credential_type for s in certificates} == {"CHSA"}
-    with pytest.raises(job.BulkAwardError, match="awarded singly only"):
-        job.search(sessions, Criteria(credential_types=("HHSD",)), now=NOW)
-    with pytest.raises(job.BulkAwardError, match="not in authority"):
-        job.search(sessions, Criteria(authority="A.0002", school="S.0101"), now=NOW)
+    with pytest.raises(service.BulkAwardError, match="awarded singly only"):
+        selected(credential_types=("HHSD",))
+    with pytest.raises(service.BulkAwardError, match="not in authority"):
+        selected(authority="A.0002", school="S.0101")
+    with pytest.raises(service.BulkAwardError, match=r"A\.9999 is not a known authority"):
+        selected(authority="A.9999")  # a mistyped criterion never means "everyone"
+    with pytest.raises(service.BulkAwardError, match="named operator"):
+        service.search(units, Criteria(), operator=" ", now=NOW)
 
 
-def test_a_killed_run_resumes_and_never_awards_a_student_twice(province, database_url, tmp_path):
-    env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_BULK_CHUNK_SIZE="15",
-               PASI_LOG_LEVEL="WARNING")
+def test_a_report_of_an_unknown_run_is_a_clear_error(units, tmp_path):
+    with pytest.raises(service.BulkAwardError, match="there is no bulk selection or run 999"):
+        service.write_reports(units, 999, out_dir=tmp_path)
+
+
+def test_francophone_students_get_french_credential_orders(province, units):
+    store.load(province, {"Organizations": [{"OrganizationCode": "S.0101", "Name": "École Airdrie",
+                                             "AuthorityCode": "A.0001", "IsFrancophone": True}]})
+    chosen = run_all(units, Criteria(school="S.0101"))
+    languages = {row.document_language for row in store.rows(province, t.DocumentOrderItem)}
+    assert chosen.selected and languages == {"FR"}
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(province, units, tmp_path):
+    store.load(province, {"Students": [{"StateProvinceId": s, "LegalLastName": "=HYPERLINK(\"x\")"}
+                                       for s in [store.rows(province, t.Student)[0].asn]]})
+    chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    text = service.write_pre_processing_csv(chosen, tmp_path).read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_a_killed_run_resumes_and_never_awards_a_student_twice(province, units, database_url, tmp_path):
+    chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    # Chunks of 15: about a hundred commits, so the run is killed between two of them.
+    env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING", PASI_BULK_CHUNK_SIZE="15")
     cli = [sys.executable, "-m", "pasi_core.app.cli", "bulk-award"]
-    run = subprocess.Popen(cli + ["run", "--out-dir", str(tmp_path)], cwd=PROJECT_ROOT, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    # Our SQLite engines begin every transaction with BEGIN IMMEDIATE, so a watcher on
-    # them would queue for the write lock behind the run and might see it only after it
-    # ended; a plain engine reads the WAL snapshot without waiting.
+    run = subprocess.Popen(cli + ["run", str(chosen.run_id), "--operator", OPERATOR, "--out-dir", str(tmp_path)],
+                           cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    # A plain engine reads SQLite's WAL snapshot without queueing behind the run's write lock.
     watcher = create_engine(province.url) if province.dialect.name == "sqlite" else province
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and store.count(watcher, t.DocumentOrder) < 30:
-        time.sleep(0.02)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and store.count(watcher, t.DocumentOrder) < 30 and run.poll() is None:
+        time.sleep(0.05)
     os.kill(run.pid, signal.SIGKILL)
-    run.wait(timeout=30)
+    run.wait(timeout=60)
     with province.connect() as connection:
-        run_id = connection.execute(select(func.max(t.BulkAwardRun.id))).scalar_one()
         states = Counter(connection.execute(select(t.BulkAwardRunStudent.state).where(
-            t.BulkAwardRunStudent.run_id == run_id)).scalars())
-    assert states["Selected"] > 0, f"the run finished before it was killed: {states}"
+            t.BulkAwardRunStudent.run_id == chosen.run_id)).scalars())
+    if not states["Selected"]:
+        pytest.fail(f"the run finished before it could be killed: {states} (make the province larger)")
 
-    resumed = subprocess.run(cli + ["resume", str(run_id), "--out-dir", str(tmp_path)], cwd=PROJECT_ROOT,
-                             env=env, capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(cli + ["resume", str(chosen.run_id), "--out-dir", str(tmp_path)], cwd=PROJECT_ROOT,
+                             env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert "Awarding and Ordering Summary" in resumed.stdout
     with province.connect() as connection:
         per_student = Counter(connection.execute(select(t.StudentCredential.asn).where(
             t.StudentCredential.is_deleted.is_(False))).scalars())
         final = Counter(connection.execute(select(t.BulkAwardRunStudent.state).where(
-            t.BulkAwardRunStudent.run_id == run_id)).scalars())
+            t.BulkAwardRunStudent.run_id == chosen.run_id)).scalars())
         orders_per_credential = Counter(connection.execute(select(t.DocumentOrderItem.credential_number)).scalars())
+        total = connection.execute(select(func.count()).select_from(t.BulkAwardRunStudent).where(
+            t.BulkAwardRunStudent.run_id == chosen.run_id)).scalar_one()
     assert max(per_student.values()) == 1, "no student holds two credentials from the run"
-    assert set(final) <= {"Ordered", "AwardFailed"} and final["Ordered"] > 0
+    assert set(final) <= {"Ordered", "AwardFailed"} and final["Ordered"] > 0 and sum(final.values()) == total
     assert max(orders_per_credential.values()) == 1
     successful = [p for p in tmp_path.iterdir() if p.name.endswith("Successful.csv")
                   and "Un-successful" not in p.name]
-    rows = read_csv(successful[0])
-    assert len(rows) == final["Ordered"]
+    assert len(read_csv(successful[0])) == final["Ordered"]

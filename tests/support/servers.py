@@ -54,8 +54,9 @@ class ServedProcess:
             return ""
 
     def workers(self) -> list[int]:
-        """The gunicorn worker processes, by pid (``serve`` runs the gunicorn arbiter)."""
-        return children(self.process.pid)
+        """The gunicorn worker processes, by pid: ``serve`` is the front, its child the
+        gunicorn arbiter, whose children are the workers."""
+        return [worker for arbiter in children(self.process.pid) for worker in children(arbiter)]
 
     def wait_until_healthy(self, timeout: float = READY_TIMEOUT, session: requests.Session | None = None,
                            workers: int | None = None) -> None:

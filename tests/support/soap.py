@@ -217,3 +217,15 @@ def parse_fault(response: requests.Response) -> RawFault:
               for e in detail.find(c("Errors")).findall(c("FaultError"))]
     return RawFault(response.status_code, fault.findtext("faultcode"), fault.findtext("faultstring"),
                     int(detail.findtext(c("RuleId"))), detail.findtext(c("MessageID")), errors)
+
+
+def answered(response: requests.Response) -> list[tuple[str, int, list[int]]]:
+    """(Id, PASICoreVersion, rule ids) of every SubmitResponse of a normal answer."""
+    assert response.status_code == 200, response.text[:800]
+    assert response.headers["Content-Type"].startswith("text/xml")
+    root = etree.fromstring(response.content)
+    validate_response_envelope(root, committed_schema())
+    c = lambda name: f"{{{COMMON_NS}}}{name}"
+    return [(item.findtext(c("Id")), int(item.findtext(c("PASICoreVersion"))),
+             [int(r) for r in item.xpath(".//c:RuleId/text()", namespaces={"c": COMMON_NS})])
+            for item in root.iter(c("SubmitResponse"))]

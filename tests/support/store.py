@@ -32,6 +32,14 @@ def row(engine: Engine, model, **where) -> dict | None:
         return dict(found) if found else None
 
 
+def rows(engine: Engine, model, **where) -> list:
+    """Every row of a table (as named tuples), optionally filtered by column values."""
+    table = model.__table__
+    with engine.connect() as connection:
+        return list(connection.execute(select(table).where(
+            *[table.c[k] == v for k, v in where.items()])).all())
+
+
 def count(engine: Engine, model, **where) -> int:
     table = model.__table__
     with engine.connect() as connection:

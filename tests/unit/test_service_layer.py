@@ -98,7 +98,8 @@ def test_one_student_is_awarded_once_per_request_with_a_fresh_credential_number(
                            official_marks=(OfficialMark("ELA30-1", 2026, "80", 5),))
     credentials = FakeCredentials({"111111111": record})
     uow = FakeUnitOfWork(credentials=credentials, code_tables=FakeCodeTables(AWARDING_CODES))
-    first, twice = award_credentials(uow, MINISTRY_CLIENT, ["111111111", "111111111"], now=NOW)
+    first, twice = award_credentials(uow, MINISTRY_CLIENT, ["111111111", "111111111"], now=NOW,
+                                     today=NOW.date())
     assert first.awarded and first.credential_type == "AHSD" and first.credential_number != "0"
     assert [r.rule_id for r in twice.rejections] == [99020]
     assert len(credentials.saved) == 1

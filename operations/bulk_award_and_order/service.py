@@ -1,0 +1,445 @@
+"""Award and Order Credentials in Bulk (seed 000) as service-layer use cases.
+
+1. :func:`search` finds the students the criteria select and records that selection under an
+   id (a run in status Searched); it awards nothing.  The Pre-Processing CSV is written from it.
+2. :func:`start_run` is the confirmation's Continue: it starts *exactly* the recorded selection,
+   once (a second Continue, a reload or a second tab start nothing), never one widened by a
+   later search, and says how the selection has gone stale since it was made.  A run is refused
+   while another unfinished run holds any of its students.
+3. :func:`process_run` works through the run in chunks: the awards of a chunk (the same code as
+   SubmitCredentialAwardingMultiple) commit with each student's new state and an audit row,
+   then their credential orders (the same code as ConstructDocumentOrder, with PASI's
+   credential-order defaults) commit with theirs.  A run killed at any point goes on from those
+   states, so no student is ever awarded twice; :func:`resume_run` also retries the orders of
+   students left "Awarded, not ordered" once their cause is fixed.
+4. :func:`write_reports` writes the Post-Processing Successful and Un-successful CSVs.
+
+Every step names its operator (the Student Records user) in the audit log.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from operations.construct_document_order.model import ORDERED, DocumentOrder, OrderItem
+from operations.construct_document_order.service import OrderOutcome, construct_orders
+from operations.submit_credential_awarding_multiple.model import AwardingOrder
+from operations.submit_credential_awarding_multiple.service import AwardOutcome, award_credentials
+from operations.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from pasi_core.kernel.audit import AuditEntry, RecordOutcome
+from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, Caller
+from pasi_core.kernel.clock import PROVINCE_TIME_ZONE, local_date
+from pasi_core.kernel.code_tables import CodeTables
+from pasi_core.kernel.errors import PasiError
+from pasi_core.kernel.rejections import Rejection
+
+from . import ports as store
+from . import reports
+from .selection import Criteria, Selected, select
+
+STUDENT_RECORDS = Caller("O.1", frozenset({PASI_SYSTEM_USER, MINISTRY_CLIENT_USER}),
+                         client_name="Award and Order Credentials in Bulk")
+DELIVERY_METHODS = {"automated": "AutomatedPlusCardboard", "manual": "ManualMail"}
+"""The confirmation's two choices (reference §1.5); Automated Mail is the default."""
+DELIVERY_LABELS = {"automated": "Automated Mail (with a cardboard insert)", "manual": "Manual Mail"}
+ENDPOINT = "StudentRecords"
+CHUNK = 500
+"""Students awarded (then ordered) per transaction by default (PASI_BULK_CHUNK_SIZE)."""
+LOAD_CHUNK = 2000
+ENGLISH, FRENCH = "EN", "FR"
+
+
+class BulkAwardError(PasiError):
+    """A bulk run cannot start or go on (bad criteria, an unknown run, ...)."""
+
+
+@dataclass
+class Selection:
+    run_id: int
+    criteria: Criteria
+    selected: list[Selected]
+    rows: dict[str, reports.Row]
+    searched_utc: datetime
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How the students the criteria select now differ from the recorded selection."""
+
+    no_longer_eligible: int = 0
+    """Selected students the search would not select any more (their award will say why)."""
+    newly_eligible: int = 0
+    """Students the search would select now but who are not part of this run."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.no_longer_eligible or self.newly_eligible)
+
+
+@dataclass(frozen=True)
+class RunStart:
+    run_id: int
+    started: bool
+    """False when the run had been started before (nothing more is started)."""
+    staleness: Staleness = Staleness()
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    status: str
+    selected: int
+    awarded_and_ordered: int = 0
+    awarded_not_ordered: int = 0
+    not_awarded: int = 0
+    not_processed: int = 0
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.selected - self.not_processed
+
+    @property
+    def successful(self) -> int:
+        """Students awarded (ordered or not): the Successful CSV's rows."""
+        return self.awarded_and_ordered + self.awarded_not_ordered
+
+    @property
+    def unsuccessful(self) -> int:
+        """Students not awarded, or not processed: the Un-successful CSV's rows."""
+        return self.not_awarded + self.not_processed
+
+
+def awarding_order(uow: UnitOfWork) -> AwardingOrder:
+    return AwardingOrder.from_code_tables(uow.code_tables.load())
+
+
+def check_criteria(uow: UnitOfWork, criteria: Criteria) -> Criteria:
+    """Unknown codes are refused (never read as "everything"); no types means every type."""
+    order = awarding_order(uow)
+    bad = [code for code in criteria.credential_types if not order.in_order(code)]
+    if bad:
+        raise BulkAwardError(f"credential type(s) {', '.join(bad)} cannot be awarded in bulk (unknown, "
+                             "or awarded singly only, like the Honorary High School Diploma)")
+    found = {}
+    for code, kind in ((criteria.authority, "Authority"), (criteria.school, "School")):
+        if code is not None:
+            organization = uow.bulk_runs.organization(code)
+            if organization is None or organization.kind != kind:
+                raise BulkAwardError(f"{code} is not a known {kind.lower()}")
+            found[kind] = organization
+    school = found.get("School")
+    if school is not None and criteria.authority and school.authority_code != criteria.authority:
+        raise BulkAwardError(f"school {criteria.school} is not in authority {criteria.authority}")
+    types = criteria.credential_types or tuple(sorted((c for c in order.types if order.in_order(c)),
+                                                      key=order.rank))
+    return Criteria(criteria.authority, criteria.school, types)
+
+
+def _select(uow: UnitOfWork, criteria: Criteria,
+            progress: Callable[[int], None] | None = None) -> list[Selected]:
+    order = awarding_order(uow)
+    types = frozenset(criteria.credential_types)
+    asns = uow.bulk_runs.candidates(criteria)
+    selected: list[Selected] = []
+    for start in range(0, len(asns), LOAD_CHUNK):
+        chunk = asns[start:start + LOAD_CHUNK]
+        records = uow.credentials.load_student_records(chunk, for_update=False)
+        selected += [s for s in (select(records[a], order, types) for a in chunk if a in records) if s]
+        if progress:
+            progress(len(chunk))
+    return selected
+
+
+def search(new_unit_of_work: UnitOfWorkFactory, criteria: Criteria, *, operator: str, now: datetime,
+           progress: Callable[[int], None] | None = None) -> Selection:
+    """Select the students and record the selection (awarding nothing)."""
+    _require_operator(operator)
+    with new_unit_of_work(read_only=True) as uow:
+        criteria = check_criteria(uow, criteria)
+        selected = _select(uow, criteria, progress)
+        rows = _rows(uow, selected, awarding_order(uow))
+    with new_unit_of_work() as uow:
+        run_id = uow.bulk_runs.create_selection(criteria, selected, operator=operator, now=now)
+        uow.commit()
+    return Selection(run_id, criteria, selected, rows, now)
+
+
+def selection(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> Selection:
+    """A recorded selection, as the search made it."""
+    with new_unit_of_work(read_only=True) as uow:
+        details = _details(uow, run_id)
+        students = uow.bulk_runs.all_students(run_id)
+        selected = [Selected(s.asn, s.credential_type, s.requirement_set, s.expected_school_year)
+                    for s in students]
+        rows = _rows(uow, selected, awarding_order(uow))
+    return Selection(run_id, details.criteria, selected, rows, details.searched_utc)
+
+
+def write_pre_processing_csv(chosen: Selection, out_dir: Path, *, time_zone: str = PROVINCE_TIME_ZONE) -> Path:
+    return reports.write(out_dir / reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone),
+                         reports.PRE_PROCESSING_COLUMNS, (chosen.rows[s.asn].cells() for s in chosen.selected))
+
+
+def _rows(uow: UnitOfWork, selected: list[Selected], order: AwardingOrder) -> dict[str, reports.Row]:
+    found = uow.bulk_runs.profiles(s.asn for s in selected)
+    return {s.asn: reports.Row.of(s.asn, found.get(s.asn), s.credential_type,
+                                  order.description(s.credential_type), s.requirement_set,
+                                  s.expected_school_year) for s in selected}
+
+
+def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *, operator: str,
+              now: datetime) -> RunStart:
+    """Continue: start exactly the recorded selection, once."""
+    _require_operator(operator)
+    if delivery not in DELIVERY_METHODS:
+        raise BulkAwardError(f"delivery method must be one of {', '.join(DELIVERY_METHODS)}")
+    with new_unit_of_work(read_only=True) as uow:
+        details = _details(uow, run_id)
+        if details.status == store.CANCELLED:
+            raise BulkAwardError(f"selection {run_id} was cancelled; search again")
+        if details.status != store.SEARCHED:
+            return RunStart(run_id, started=False)
+        frozen = {s.asn for s in uow.bulk_runs.all_students(run_id)}
+        now_selected = {s.asn for s in _select(uow, details.criteria)}
+    with new_unit_of_work() as uow:
+        busy = uow.bulk_runs.unfinished_runs_sharing_students(run_id)
+        if busy:
+            raise BulkAwardError(
+                f"bulk run {', '.join(map(str, busy))} is not finished and holds students of this "
+                f"selection; let it finish (or resume it: pasi-core bulk-award resume {busy[0]}) first")
+        started = uow.bulk_runs.start(run_id, delivery_method=DELIVERY_METHODS[delivery],
+                                      operator=operator, now=now)
+        uow.commit()
+    return RunStart(run_id, started, Staleness(len(frozen - now_selected), len(now_selected - frozen)))
+
+
+def cancel(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, now: datetime) -> bool:
+    """Cancel at the confirmation: nothing is awarded or ordered.  False once started."""
+    with new_unit_of_work() as uow:
+        _details(uow, run_id)
+        cancelled = uow.bulk_runs.cancel(run_id, now=now)
+        uow.commit()
+    return cancelled
+
+
+def process_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, clock: Callable[[], datetime],
+                time_zone: str = PROVINCE_TIME_ZONE, progress: Callable[[int], None] | None = None,
+                retry_failed_orders: bool = False, chunk: int = CHUNK) -> RunSummary:
+    """Award and order every student of a started run not yet done, then finish it."""
+    with new_unit_of_work(read_only=True) as uow:
+        details = _details(uow, run_id)
+    if details.status not in (store.RUNNING, store.FINISHED) or details.delivery_method is None:
+        raise BulkAwardError(f"bulk run {run_id} has not been started (status {details.status})")
+    operator = details.run_operator or details.operator or "unknown"
+    job = _RunJob(new_unit_of_work, run_id, details.delivery_method, operator, clock, time_zone, chunk)
+    while job.award_chunk(progress):
+        pass
+    job.order_remaining(store.AWARDED)
+    if retry_failed_orders:
+        job.order_remaining(store.ORDER_FAILED)
+    with new_unit_of_work() as uow:
+        uow.bulk_runs.finish_run(run_id, clock())
+        uow.commit()
+    return summarize(new_unit_of_work, run_id)
+
+
+def resume_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, clock: Callable[[], datetime],
+               time_zone: str = PROVINCE_TIME_ZONE, progress: Callable[[int], None] | None = None,
+               chunk: int = CHUNK) -> RunSummary:
+    """Go on with an interrupted run, and retry the orders that were refused."""
+    return process_run(new_unit_of_work, run_id, clock=clock, time_zone=time_zone, progress=progress,
+                       retry_failed_orders=True, chunk=chunk)
+
+
+def summarize(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> RunSummary:
+    """The run's counts, from its students' states (what its CSVs hold)."""
+    with new_unit_of_work(read_only=True) as uow:
+        details = _details(uow, run_id)
+        states = uow.bulk_runs.state_counts(run_id)
+    return RunSummary(run_id, details.status, sum(states.values()),
+                      awarded_and_ordered=states.get(store.ORDERED, 0),
+                      awarded_not_ordered=states.get(store.AWARDED, 0) + states.get(store.ORDER_FAILED, 0),
+                      not_awarded=states.get(store.AWARD_FAILED, 0),
+                      not_processed=states.get(store.SELECTED, 0))
+
+
+class _RunJob:
+    """The chunks of one run; each chunk a unit of work with its audit row."""
+
+    def __init__(self, new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery_method: str,
+                 operator: str, clock: Callable[[], datetime], time_zone: str, chunk: int):
+        self.new_unit_of_work = new_unit_of_work
+        self.run_id = run_id
+        self.delivery_method = delivery_method
+        self.operator = operator
+        self.clock = clock
+        self.time_zone = time_zone
+        self.chunk = chunk
+
+    def award_chunk(self, progress: Callable[[int], None] | None) -> bool:
+        now = self.clock()
+        with self.new_unit_of_work() as uow:
+            pending = uow.bulk_runs.students_in_states(self.run_id, [store.SELECTED], self.chunk)
+            if not pending:
+                return False
+            outcomes = award_credentials(uow, STUDENT_RECORDS, [s.asn for s in pending], now=now,
+                                         today=local_date(now, self.time_zone))
+            uow.bulk_runs.set_states(self.run_id, [_award_state(s, o) for s, o in zip(pending, outcomes,
+                                                                                      strict=True)])
+            self._audit(uow, "SubmitCredentialAwardingMultiple", now, pending,
+                        [(o.version, o.rejections) for o in outcomes])
+            uow.commit()
+        self.order([s.position for s, o in zip(pending, outcomes, strict=True) if o.awarded], now)
+        if progress:
+            progress(len(pending))
+        return True
+
+    def order_remaining(self, state: str) -> None:
+        after = -1
+        while True:
+            with self.new_unit_of_work(read_only=True) as uow:
+                pending = uow.bulk_runs.students_in_states(self.run_id, [state], self.chunk, after)
+            if not pending:
+                return
+            self.order([s.position for s in pending], self.clock())
+            after = pending[-1].position
+
+    def order(self, positions: list[int], now: datetime) -> None:
+        if not positions:
+            return
+        with self.new_unit_of_work() as uow:
+            awarded = [s for s in uow.bulk_runs.students_at(self.run_id, positions)
+                       if s.state in (store.AWARDED, store.ORDER_FAILED)]
+            if not awarded:
+                return
+            today = local_date(now, self.time_zone)
+            credentials = uow.bulk_runs.credentials(s.credential_number for s in awarded)
+            addresses = uow.bulk_runs.current_addresses((s.asn for s in awarded), today)
+            profiles = uow.bulk_runs.profiles(s.asn for s in awarded)
+            codes = uow.code_tables.load()
+            orders = [credential_order(credentials[s.credential_number or ""], addresses.get(s.asn),
+                                       self.delivery_method, codes, now,
+                                       _document_language(profiles.get(s.asn)))
+                      for s in awarded]
+            outcomes = construct_orders(uow, STUDENT_RECORDS, orders, now=now)
+            uow.bulk_runs.set_states(self.run_id, [_order_state(s, o) for s, o in zip(awarded, outcomes,
+                                                                                      strict=True)])
+            self._audit(uow, "ConstructDocumentOrder", now, awarded,
+                        [(o.version, o.rejections) for o in outcomes])
+            uow.commit()
+
+    def _audit(self, uow: UnitOfWork, operation: str, now: datetime, students: list[store.RunStudent],
+               results: list[tuple[int, tuple[Rejection, ...]]]) -> None:
+        uow.audit.append(AuditEntry(
+            message_id=str(uuid.uuid4()), received_utc=now, endpoint=ENDPOINT, operation=operation,
+            organization_code=STUDENT_RECORDS.organization_code,
+            client_name=f"{STUDENT_RECORDS.client_name} (run {self.run_id})", client_message_id=None,
+            remote_address=None, outcome="ok", rule_id=None, record_count=len(students),
+            accepted_count=sum(1 for _, rejections in results if not rejections),
+            duration_ms=0, request_hash=None, operator=self.operator,
+            record_outcomes=tuple(RecordOutcome(s.position, version, tuple(r.rule_id for r in rejections))
+                                  for s, (version, rejections) in zip(students, results, strict=True))))
+
+
+def _award_state(student: store.RunStudent, outcome: AwardOutcome) -> dict:
+    if outcome.awarded:
+        return {"position": student.position, "state": store.AWARDED,
+                "credential_number": outcome.credential_number}
+    return {"position": student.position, "state": store.AWARD_FAILED,
+            "rejections": json.dumps([[r.rule_id, r.message] for r in outcome.rejections])}
+
+
+def _order_state(student: store.RunStudent, outcome: OrderOutcome) -> dict:
+    if outcome.saved:
+        return {"position": student.position, "state": store.ORDERED,
+                "credential_number": student.credential_number, "document_order_id": outcome.order_id}
+    return {"position": student.position, "state": store.ORDER_FAILED,
+            "credential_number": student.credential_number,
+            "rejections": json.dumps([[r.rule_id, r.message] for r in outcome.rejections])}
+
+
+def _document_language(profile: store.Profile | None) -> str:
+    """docs/decisions.md "Document language": French for a student of a Francophone school."""
+    return FRENCH if profile is not None and profile.placement.school_is_francophone else ENGLISH
+
+
+def credential_order(credential: store.AwardedCredential, address: store.Address | None,
+                     delivery_method: str, codes: CodeTables, now: datetime,
+                     document_language: str = ENGLISH) -> DocumentOrder:
+    """PASI's credential-order defaults (reference §3.3): one item, to the student, one copy,
+    nothing collected, Ordered, the credential type's document type, the current mailing
+    address or none (the Credential Processing Agent holds it later)."""
+    document_type = codes.attribute("CredentialType", credential.credential_type, "DocumentType",
+                                    credential.credential_type)
+    name = " ".join(part for part in (credential.awarded_first_name, credential.awarded_middle_name,
+                                      credential.awarded_last_name) if part)
+    item = OrderItem(
+        asn=credential.asn, document_type=document_type, delivery_method=delivery_method,
+        document_language=document_language, number_of_copies=1, amount_collected=Decimal(0),
+        recipient_is_student=True, process_expectation="Standard",
+        credential_number=credential.credential_number, recipient_name=name,
+        address_lines=address.lines if address else (), city=address.city if address else None,
+        province_state=address.province_state if address else None,
+        postal_code=address.postal_code if address else None,
+        country=address.country if address else None)
+    return DocumentOrder(order_id=0, version=0, billing_information_id=0,
+                         order_received_method="NotApplicable", order_status=ORDERED, is_deleted=False,
+                         items=(item,), requestor_name="Alberta Education", order_placed_utc=now)
+
+
+def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,
+                  time_zone: str = PROVINCE_TIME_ZONE) -> RunSummary:
+    """The Post-Processing Successful and Un-successful CSVs of a run, from its stored states."""
+    summary = summarize(new_unit_of_work, run_id)
+    with new_unit_of_work(read_only=True) as uow:
+        details = _details(uow, run_id)
+        students = uow.bulk_runs.all_students(run_id)
+        order = awarding_order(uow)
+        codes = uow.code_tables.load()
+        profiles = uow.bulk_runs.profiles(s.asn for s in students)
+        credentials = uow.bulk_runs.credentials(s.credential_number for s in students)
+        items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
+    successful, unsuccessful = [], []
+    for s in students:
+        row = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type, order.description(s.credential_type),
+                             s.requirement_set, s.expected_school_year).cells()
+        rejections = json.loads(s.rejections) if s.rejections else []
+        if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
+            credential = credentials.get(s.credential_number or "")
+            if credential is None:
+                raise BulkAwardError(f"run {run_id}: the credential of position {s.position} is missing")
+            item = items.get(credential.credential_number) if s.state == store.ORDERED else None
+            successful.append(row + reports.successful_cells(credential, item, codes, rejections))
+        elif s.state == store.AWARD_FAILED:
+            unsuccessful.append(row + ["Award", *reports.rules_cells(rejections)])
+        else:
+            unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
+    summary.files = [
+        reports.write(out_dir / reports.file_name(details.searched_utc, "Successful", time_zone),
+                      reports.SUCCESSFUL_COLUMNS, successful),
+        reports.write(out_dir / reports.file_name(details.searched_utc, "Un-successful", time_zone),
+                      reports.UNSUCCESSFUL_COLUMNS, unsuccessful)]
+    return summary
+
+
+def recent_runs(new_unit_of_work: UnitOfWorkFactory, *, limit: int = 20) -> list[store.RunDetails]:
+    with new_unit_of_work(read_only=True) as uow:
+        return uow.bulk_runs.recent_runs(limit)
+
+
+def _details(uow: UnitOfWork, run_id: int) -> store.RunDetails:
+    details = uow.bulk_runs.run_details(run_id)
+    if details is None:
+        raise BulkAwardError(f"there is no bulk selection or run {run_id}")
+    return details
+
+
+def _require_operator(operator: str) -> None:
+    if not operator or not operator.strip():
+        raise BulkAwardError("a bulk run is made by a named operator (the Student Records user)")

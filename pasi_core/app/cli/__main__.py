@@ -1,0 +1,5 @@
+import sys
+
+from pasi_core.app.cli import main
+
+sys.exit(main())
