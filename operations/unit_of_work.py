@@ -26,9 +26,12 @@ from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.errors import ConcurrentUpdateDetected
 
 if TYPE_CHECKING:
+    from operations.background_jobs.ports import JobQueue
     from operations.bulk_award_and_order.ports import BulkRunRepository
     from operations.construct_document_order.ports import DocumentOrderRepository
+    from operations.credentials_to_review.ports import ReviewRepository
     from operations.replay import ReplayStore
+    from operations.staff_accounts.ports import StaffRepository
     from operations.submit_credential_awarding_multiple.ports import CredentialRepository
     from operations.submit_diploma_exam_mark.ports import ExamMarkRepository
 
@@ -83,6 +86,17 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def staff(self) -> StaffRepository:
+        """Student Records users and their sessions."""
+        ...
+
+    @property
+    def jobs(self) -> JobQueue: ...
+
+    @property
+    def credential_review(self) -> ReviewRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -157,6 +157,13 @@ class SqlBulkRunRepository:
         row = self._session.get(t.Organization, code)
         return Organization(row.code, row.name, row.kind, row.authority_code) if row else None
 
+    def organizations(self, kind: str, authority: str | None = None) -> list[Organization]:
+        statement = select(t.Organization).where(t.Organization.kind == kind)
+        if authority is not None:
+            statement = statement.where(t.Organization.authority_code == authority)
+        rows = self._session.execute(statement.order_by(t.Organization.name, t.Organization.code)).scalars()
+        return [Organization(row.code, row.name, row.kind, row.authority_code) for row in rows]
+
     def candidates(self, criteria: Criteria) -> list[str]:
         return candidates(self._session, criteria)
 

@@ -517,6 +517,69 @@ class ClientRole(Base):
     role: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
+# --- Student Records users (the browser screens) ---------------------------------------------
+class StaffUser(Base):
+    """A Student Records user: signs in with a password (argon2 hash) to the screens."""
+
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(100), unique=True)
+    """Lower case; what the user types to sign in and what the audit log names."""
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    """Consecutive failed sign-ins since the last success."""
+    locked_until_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    last_sign_in_utc: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffPermission(Base):
+    """A PASIprep permission of a user, e.g. "Manage Credentials"."""
+
+    __tablename__ = "staff_permission"
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("staff_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    permission: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds only the token's digest's preimage (the token)."""
+
+    __tablename__ = "staff_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the session token: a copy of this table signs no one in."""
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_utc: Mapped[datetime] = mapped_column(DateTime)
+    expires_utc: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+# --- background jobs -------------------------------------------------------------------------
+class BackgroundJob(Base):
+    """Work the job runner does outside any web request (a bulk run's processing, ...)."""
+
+    __tablename__ = "background_job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    """What the job works on, e.g. the bulk run's id."""
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """Queued, Running, Done, Failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    runner: Mapped[str | None] = mapped_column(String(200))
+    """The runner (host and process) holding it while Running."""
+    heartbeat_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    """Refreshed while it runs; a Running job whose heartbeat is stale is taken over."""
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    started_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(String(400))
+    """Why it failed: the exception's type and where, never data."""
+    __table_args__ = (UniqueConstraint("kind", "subject_id", name="uq_background_job_subject"),)
+
+
 class VersionCounter(Base):
     """The PASICoreVersion counter on SQLite (PostgreSQL uses a sequence)."""
 

@@ -26,10 +26,13 @@ from persistence.bulk_award_repository import SqlBulkRunRepository
 from persistence.code_tables import SqlCodeTableSource
 from persistence.credential_numbers import SqlCredentialNumberSource
 from persistence.credential_repository import SqlCredentialRepository
+from persistence.credential_review_repository import SqlCredentialReviewRepository
 from persistence.database import READ_ONLY
 from persistence.document_order_repository import SqlDocumentOrderRepository
 from persistence.exam_mark_repository import SqlExamMarkRepository
+from persistence.job_queue import SqlJobQueue
 from persistence.replay import SqlReplayStore
+from persistence.staff_repository import SqlStaffRepository
 from persistence.versions import SqlVersionSource
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -110,6 +113,18 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> SqlAuditLog:
         return SqlAuditLog(self.session)
+
+    @cached_property
+    def staff(self) -> SqlStaffRepository:
+        return SqlStaffRepository(self.session)
+
+    @cached_property
+    def jobs(self) -> SqlJobQueue:
+        return SqlJobQueue(self.session)
+
+    @cached_property
+    def credential_review(self) -> SqlCredentialReviewRepository:
+        return SqlCredentialReviewRepository(self.session)
 
 
 class SqlUnitOfWorkFactory:

@@ -9,6 +9,7 @@ leading apostrophe.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,11 +96,17 @@ def safe_cell(value: str) -> str:
 
 def write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    path.write_bytes(to_bytes(columns, rows))
     return path
+
+
+def to_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel opens it cleanly), one header row, CRLF lines."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def rules_cells(rejections: Sequence[Sequence]) -> list[str]:

@@ -26,6 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from operations.background_jobs.model import BULK_AWARD_RUN
 from operations.construct_document_order.model import ORDERED, DocumentOrder, OrderItem
 from operations.construct_document_order.service import OrderOutcome, construct_orders
 from operations.submit_credential_awarding_multiple.model import AwardingOrder
@@ -166,6 +167,7 @@ def search(new_unit_of_work: UnitOfWorkFactory, criteria: Criteria, *, operator:
         rows = _rows(uow, selected, awarding_order(uow))
     with new_unit_of_work() as uow:
         run_id = uow.bulk_runs.create_selection(criteria, selected, operator=operator, now=now)
+        _audit_step(uow, "BulkSearch", run_id, operator, now, len(selected))
         uow.commit()
     return Selection(run_id, criteria, selected, rows, now)
 
@@ -194,8 +196,10 @@ def _rows(uow: UnitOfWork, selected: list[Selected], order: AwardingOrder) -> di
 
 
 def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *, operator: str,
-              now: datetime) -> RunStart:
-    """Continue: start exactly the recorded selection, once."""
+              now: datetime, queue_job: bool = False) -> RunStart:
+    """Continue: start exactly the recorded selection, once.  With ``queue_job`` the processing
+    is queued for the job runner in the same transaction (the screens never process inside a
+    web request); without, the caller processes it (the command line)."""
     _require_operator(operator)
     if delivery not in DELIVERY_METHODS:
         raise BulkAwardError(f"delivery method must be one of {', '.join(DELIVERY_METHODS)}")
@@ -215,31 +219,41 @@ def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *
                 f"selection; let it finish (or resume it: pasi-core bulk-award resume {busy[0]}) first")
         started = uow.bulk_runs.start(run_id, delivery_method=DELIVERY_METHODS[delivery],
                                       operator=operator, now=now)
+        if started:
+            if queue_job:
+                uow.jobs.enqueue(BULK_AWARD_RUN, run_id, now)
+            _audit_step(uow, "BulkContinue", run_id, operator, now, len(frozen))
         uow.commit()
     return RunStart(run_id, started, Staleness(len(frozen - now_selected), len(now_selected - frozen)))
 
 
-def cancel(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, now: datetime) -> bool:
+def cancel(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, now: datetime, operator: str | None = None) -> bool:
     """Cancel at the confirmation: nothing is awarded or ordered.  False once started."""
     with new_unit_of_work() as uow:
         _details(uow, run_id)
         cancelled = uow.bulk_runs.cancel(run_id, now=now)
+        if cancelled:
+            _audit_step(uow, "BulkCancel", run_id, operator, now, 0)
         uow.commit()
     return cancelled
 
 
 def process_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, clock: Callable[[], datetime],
                 time_zone: str = PROVINCE_TIME_ZONE, progress: Callable[[int], None] | None = None,
-                retry_failed_orders: bool = False, chunk: int = CHUNK) -> RunSummary:
-    """Award and order every student of a started run not yet done, then finish it."""
+                retry_failed_orders: bool = False, chunk: int = CHUNK,
+                stopping: Callable[[], bool] = lambda: False) -> RunSummary:
+    """Award and order every student of a started run not yet done, then finish it.  When
+    ``stopping`` says so between chunks it returns early, unfinished (resumable)."""
     with new_unit_of_work(read_only=True) as uow:
         details = _details(uow, run_id)
     if details.status not in (store.RUNNING, store.FINISHED) or details.delivery_method is None:
         raise BulkAwardError(f"bulk run {run_id} has not been started (status {details.status})")
     operator = details.run_operator or details.operator or "unknown"
     job = _RunJob(new_unit_of_work, run_id, details.delivery_method, operator, clock, time_zone, chunk)
-    while job.award_chunk(progress):
+    while not stopping() and job.award_chunk(progress):
         pass
+    if stopping():
+        return summarize(new_unit_of_work, run_id)
     job.order_remaining(store.AWARDED)
     if retry_failed_orders:
         job.order_remaining(store.ORDER_FAILED)
@@ -325,7 +339,7 @@ class _RunJob:
             codes = uow.code_tables.load()
             orders = [credential_order(credentials[s.credential_number or ""], addresses.get(s.asn),
                                        self.delivery_method, codes, now,
-                                       _document_language(profiles.get(s.asn)))
+                                       document_language(profiles.get(s.asn)))
                       for s in awarded]
             outcomes = construct_orders(uow, STUDENT_RECORDS, orders, now=now)
             uow.bulk_runs.set_states(self.run_id, [_order_state(s, o) for s, o in zip(awarded, outcomes,
@@ -364,7 +378,7 @@ def _order_state(student: store.RunStudent, outcome: OrderOutcome) -> dict:
             "rejections": json.dumps([[r.rule_id, r.message] for r in outcome.rejections])}
 
 
-def _document_language(profile: store.Profile | None) -> str:
+def document_language(profile: store.Profile | None) -> str:
     """docs/decisions.md "Document language": French for a student of a Francophone school."""
     return FRENCH if profile is not None and profile.placement.school_is_francophone else ENGLISH
 
@@ -393,9 +407,17 @@ def credential_order(credential: store.AwardedCredential, address: store.Address
                          items=(item,), requestor_name="Alberta Education", order_placed_utc=now)
 
 
-def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,
-                  time_zone: str = PROVINCE_TIME_ZONE) -> RunSummary:
-    """The Post-Processing Successful and Un-successful CSVs of a run, from its stored states."""
+@dataclass
+class ReportRows:
+    summary: RunSummary
+    searched_utc: datetime
+    successful: list[list[str]]
+    unsuccessful: list[list[str]]
+
+
+def report_rows(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> ReportRows:
+    """The rows of a run's Post-Processing Successful and Un-successful CSVs, from its stored
+    states: every selected student is in exactly one of them."""
     summary = summarize(new_unit_of_work, run_id)
     with new_unit_of_work(read_only=True) as uow:
         details = _details(uow, run_id)
@@ -420,12 +442,80 @@ def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: 
             unsuccessful.append(row + ["Award", *reports.rules_cells(rejections)])
         else:
             unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
-    summary.files = [
-        reports.write(out_dir / reports.file_name(details.searched_utc, "Successful", time_zone),
-                      reports.SUCCESSFUL_COLUMNS, successful),
-        reports.write(out_dir / reports.file_name(details.searched_utc, "Un-successful", time_zone),
-                      reports.UNSUCCESSFUL_COLUMNS, unsuccessful)]
-    return summary
+    return ReportRows(summary, details.searched_utc, successful, unsuccessful)
+
+
+def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,
+                  time_zone: str = PROVINCE_TIME_ZONE) -> RunSummary:
+    """The Post-Processing Successful and Un-successful CSVs of a run, written to ``out_dir``."""
+    rows = report_rows(new_unit_of_work, run_id)
+    rows.summary.files = [
+        reports.write(out_dir / reports.file_name(rows.searched_utc, "Successful", time_zone),
+                      reports.SUCCESSFUL_COLUMNS, rows.successful),
+        reports.write(out_dir / reports.file_name(rows.searched_utc, "Un-successful", time_zone),
+                      reports.UNSUCCESSFUL_COLUMNS, rows.unsuccessful)]
+    return rows.summary
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    name: str
+    content: bytes
+    records: int
+
+
+def pre_processing_csv(chosen: Selection, *, time_zone: str = PROVINCE_TIME_ZONE) -> CsvFile:
+    return CsvFile(reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone),
+                   reports.to_bytes(reports.PRE_PROCESSING_COLUMNS,
+                                    (chosen.rows[s.asn].cells() for s in chosen.selected)), len(chosen.selected))
+
+
+def post_processing_csv(new_unit_of_work: UnitOfWorkFactory, run_id: int, kind: str, *,
+                        time_zone: str = PROVINCE_TIME_ZONE) -> CsvFile:
+    """``kind`` is Successful or Un-successful."""
+    rows = report_rows(new_unit_of_work, run_id)
+    if kind == "Successful":
+        columns, content = reports.SUCCESSFUL_COLUMNS, rows.successful
+    elif kind == "Un-successful":
+        columns, content = reports.UNSUCCESSFUL_COLUMNS, rows.unsuccessful
+    else:
+        raise BulkAwardError(f"there is no {kind} file; Successful or Un-successful")
+    return CsvFile(reports.file_name(rows.searched_utc, kind, time_zone), reports.to_bytes(columns, content),
+                   len(content))
+
+
+def record_export(new_unit_of_work: UnitOfWorkFactory, run_id: int, kind: str, *, operator: str,
+                  now: datetime, records: int) -> None:
+    """An exported CSV holds student data: who took which one is audited."""
+    with new_unit_of_work() as uow:
+        _audit_step(uow, f"Export{kind.replace('-', '')}Csv", run_id, operator, now, records)
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    authorities: list[store.Organization]
+    """Every school authority, alphabetically."""
+    credential_types: list[tuple[str, str]]
+    """(code, description) of the types a bulk run may award, highest order first."""
+
+
+def search_options(new_unit_of_work: UnitOfWorkFactory) -> SearchOptions:
+    with new_unit_of_work(read_only=True) as uow:
+        order = awarding_order(uow)
+        authorities = uow.bulk_runs.organizations("Authority")
+    types = sorted((code for code in order.types if order.in_order(code)), key=order.rank)
+    return SearchOptions(authorities, [(code, order.description(code)) for code in types])
+
+
+def schools_of(new_unit_of_work: UnitOfWorkFactory, authority: str) -> list[store.Organization]:
+    with new_unit_of_work(read_only=True) as uow:
+        return uow.bulk_runs.organizations("School", authority=authority)
+
+
+def run_details(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> store.RunDetails:
+    with new_unit_of_work(read_only=True) as uow:
+        return _details(uow, run_id)
 
 
 def recent_runs(new_unit_of_work: UnitOfWorkFactory, *, limit: int = 20) -> list[store.RunDetails]:
@@ -438,6 +528,16 @@ def _details(uow: UnitOfWork, run_id: int) -> store.RunDetails:
     if details is None:
         raise BulkAwardError(f"there is no bulk selection or run {run_id}")
     return details
+
+
+def _audit_step(uow: UnitOfWork, operation: str, run_id: int, operator: str | None, now: datetime,
+                records: int) -> None:
+    uow.audit.append(AuditEntry(
+        message_id=str(uuid.uuid4()), received_utc=now, endpoint=ENDPOINT, operation=operation,
+        organization_code=STUDENT_RECORDS.organization_code,
+        client_name=f"{STUDENT_RECORDS.client_name} (run {run_id})", client_message_id=None,
+        remote_address=None, outcome="ok", rule_id=None, record_count=records, accepted_count=records,
+        duration_ms=0, request_hash=None, operator=operator, record_outcomes=None))
 
 
 def _require_operator(operator: str) -> None:

@@ -24,6 +24,7 @@ from pasi_core.soap.authentication import (
 from pasi_core.soap.certificates import CertificateError, fingerprint, peer_certificate
 from pasi_core.soap.pipeline import NotFound, Services, SoapEndpoint
 from pasi_core.soap.publish import ENDPOINTS, publish
+from pasi_core.web import MOUNT, create_student_records_app
 from persistence.client_registry import SqlClientDirectory
 from persistence.database import READ_ONLY, create_database_engine, session_factory
 from persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -66,7 +67,8 @@ def create_wsgi_app(settings: Settings, engine: Engine | None = None,
                         read_transport=transport_reader(settings), clock=clock)
     endpoints = {name: SoapEndpoint(publish(name, settings.public_url), services)
                  for name in ENDPOINTS}
-    return Router(endpoints, services, health=HealthCheck(engine))
+    records = create_student_records_app(settings, services.new_unit_of_work, clock)
+    return Router(endpoints, services, health=HealthCheck(engine), student_records=records)
 
 
 class HealthCheck:
@@ -88,18 +90,23 @@ class HealthCheck:
 
 
 class Router:
-    """``/PASIService``, ``/PASISystem`` (and ``…​.wsdl``), ``/health``; anything
-    else is a 404 SOAP fault."""
+    """``/PASIService``, ``/PASISystem`` (and ``…​.wsdl``), ``/health``, the Student Records
+    screens under ``/student-records/``; anything else is a 404 SOAP fault."""
 
     def __init__(self, endpoints: dict[str, SoapEndpoint], services: Services,
-                 health: Callable | None = None):
+                 health: Callable | None = None, student_records: Callable | None = None):
         self.endpoints = endpoints
         self._services = services
         self._health = health
+        self._student_records = student_records
         self._not_found = NotFound(services, list(endpoints))
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
+        if self._student_records is not None and (path == MOUNT or path.startswith(MOUNT + "/")):
+            return self._screens(environ, start_response, path)
+        if path == "/" and environ.get("REQUEST_METHOD") in ("GET", "HEAD") and self._student_records:
+            return _redirect(start_response, MOUNT + "/")
         name = path.strip("/").split("/", 1)[0]
         if name.endswith(".wsdl") and name[:-5] in self.endpoints:
             environ["QUERY_STRING"] = "wsdl"
@@ -110,3 +117,16 @@ class Router:
         if name == "health" and self._health is not None:
             return self._health(environ, start_response)
         return self._not_found(environ, start_response)
+
+    def _screens(self, environ, start_response, path: str):
+        if path == MOUNT:
+            return _redirect(start_response, MOUNT + "/")
+        assert self._student_records is not None
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + MOUNT
+        environ["PATH_INFO"] = path[len(MOUNT):]
+        return self._student_records(environ, start_response)
+
+
+def _redirect(start_response, location: str):
+    start_response("302 Found", [("Location", location), ("Content-Length", "0")])
+    return [b""]

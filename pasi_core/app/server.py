@@ -46,10 +46,15 @@ def check_serving_mode(settings: Settings, host: str) -> None:
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext:
-    """Server-side TLS that requires a client certificate signed by the client CA."""
+    """Server-side TLS that verifies any client certificate against the client CA.
+
+    A certificate is optional at the handshake: the Student Records screens are for people
+    with passwords, not certificates.  Every SOAP request without a registered certificate is
+    refused (1001) before its body is read; a certificate the CA did not sign fails the
+    handshake itself."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=settings.client_ca)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.verify_mode = ssl.CERT_REQUIRED
+    context.verify_mode = ssl.CERT_OPTIONAL
     if settings.tls_certificate is None:
         raise ConfigurationError("terminating TLS needs a server certificate (PASI_TLS_CERT)")
     context.load_cert_chain(settings.tls_certificate, settings.tls_key)
@@ -80,6 +85,7 @@ def serve_with_gunicorn(settings: Settings, bind: str, workers: int, *, behind_f
             # Nothing a client sends decides the scheme or the peer: the front says it.
             self.cfg.set("forwarded_allow_ips", "")
             self.cfg.set("secure_scheme_headers", {})
+            self.cfg.set("forwarder_headers", "")  # no SCRIPT_NAME or PATH_INFO from a header
             if behind_front:
                 return  # the front writes the access log
             self.cfg.set("accesslog", "-")
@@ -125,33 +131,79 @@ def _end_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def serve_behind_front(settings: Settings, host: str, port: int, workers: int) -> int:
-    """``pasi-core serve``: gunicorn on a private Unix socket, the front on ``host:port``."""
+def _spawn(work, parent: int) -> int:
+    """Fork a child that runs ``work()`` and exits; it ends when the front dies."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        _end_with_parent()
+        if os.getppid() == parent:
+            work()
+            code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        log.exception("a child of serve failed")
+    finally:
+        os._exit(code)
+
+
+def serve_behind_front(settings: Settings, host: str, port: int, workers: int, *, job_runner: bool = True) -> int:
+    """``pasi-core serve``: gunicorn on a private Unix socket, the job runner, and the front on
+    ``host:port``.  The front starts the job runner again whenever it stops."""
     tls = tls_context(settings) if settings.terminates_tls else None
     socket_dir = tempfile.mkdtemp(prefix="pasi-core-")  # mode 0700: only this user connects
     backend_path = os.path.join(socket_dir, "backend.sock")
     parent = os.getpid()
-    backend = os.fork()
-    if backend == 0:
-        code = 1
-        try:
-            _end_with_parent()
-            if os.getppid() == parent:
-                serve_with_gunicorn(settings, f"unix:{backend_path}", workers, behind_front=True)
-                code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        finally:
-            os._exit(code)
+    backend = _spawn(lambda: serve_with_gunicorn(settings, f"unix:{backend_path}", workers, behind_front=True),
+                     parent)
+    runner = _JobRunnerChild(settings, parent) if job_runner else None
     try:
-        return asyncio.run(_front_main(settings, host, port, tls, backend, backend_path))
+        return asyncio.run(_front_main(settings, host, port, tls, backend, backend_path, runner))
     finally:
+        if runner is not None:
+            runner.stop()
         _stop_backend(backend)
         shutil.rmtree(socket_dir, ignore_errors=True)
 
 
+class _JobRunnerChild:
+    """The job runner as a child process, started again (after a pause) whenever it exits."""
+
+    RESTART_AFTER = 5.0
+
+    def __init__(self, settings: Settings, parent: int):
+        self._settings, self._parent = settings, parent
+        self.pid: int | None = None
+        self._exited_at: float | None = None
+        self._start()
+
+    def _start(self) -> None:
+        from pasi_core.app import job_runner
+        self.pid = _spawn(lambda: job_runner.run(self._settings), self._parent)
+        self._exited_at = None
+
+    def check(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ChildProcessError):
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+                if done:
+                    log.error("the job runner exited (status %s); it is started again in %.0f s", status,
+                              self.RESTART_AFTER)
+                    self.pid, self._exited_at = None, time.monotonic()
+        elif self._exited_at is not None and time.monotonic() - self._exited_at >= self.RESTART_AFTER:
+            self._start()
+
+    def stop(self) -> None:
+        if self.pid is not None:
+            _stop_backend(self.pid)
+            self.pid = None
+
+
 async def _front_main(settings: Settings, host: str, port: int, tls: ssl.SSLContext | None,
-                      backend: int, backend_path: str) -> int:
+                      backend: int, backend_path: str, runner: _JobRunnerChild | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -159,6 +211,8 @@ async def _front_main(settings: Settings, host: str, port: int, tls: ssl.SSLCont
     exited: list[int] = []
 
     def backend_alive() -> bool:
+        if runner is not None:
+            runner.check()
         if not exited:
             with contextlib.suppress(ChildProcessError):
                 pid, status = os.waitpid(backend, os.WNOHANG)
@@ -169,8 +223,9 @@ async def _front_main(settings: Settings, host: str, port: int, tls: ssl.SSLCont
     if not await front.wait_for_backend(backend_path, timeout=300, backend_alive=backend_alive):
         log.error("the gunicorn workers did not start; see the messages above")
         return 1
-    await front.run_front(front.Front(backend_path, front.FrontLimits.from_settings(settings)), host, port,
-                          tls, stop=stop, backend_alive=backend_alive)
+    limits = front.raise_file_limit(front.FrontLimits.from_settings(settings))
+    await front.run_front(front.Front(backend_path, limits, tls), host, port, stop=stop,
+                          backend_alive=backend_alive)
     if exited:
         log.error("the gunicorn arbiter exited (status %s); the front stops too", exited[0])
         return 1
@@ -239,9 +294,12 @@ def make_development_server(app, host: str, port: int, tls: ssl.SSLContext | Non
     return make_server(host, port, app, server_class=server_class, handler_class=_QuietHandler)
 
 
-def serve_single_process(settings: Settings, host: str, port: int) -> None:
+def serve_single_process(settings: Settings, host: str, port: int, *, job_runner: bool = True) -> None:
+    from pasi_core.app import job_runner as jobs
     from pasi_core.app.application import create_wsgi_app
 
+    if job_runner:
+        threading.Thread(target=jobs.run, args=(settings,), name="job-runner", daemon=True).start()
     tls = tls_context(settings) if settings.terminates_tls else None
     server = make_development_server(create_wsgi_app(settings), host, port, tls)
     log.info("serving on http://%s:%d (single process)", host, server.server_port)

@@ -79,14 +79,21 @@ class Settings:
     ``min_body_rate``."""
     min_body_rate: int = 32 * 1024
     """Bytes a second a request body must average once its first 30 seconds have passed."""
-    max_connections: int = 1000
-    """Client connections the front holds open at once."""
+    max_connections: int = 4096
+    """Client connections the front holds open at once (TLS handshakes included)."""
+    max_connections_per_address: int = 256
+    """Of those, from one peer address."""
     max_buffered_bytes: int = 256 * 1024 * 1024
     """Request bodies the front holds in memory at once, all connections together."""
 
     bulk_chunk_size: int = 500
     """Students awarded (then ordered) per transaction in a bulk run; a smaller chunk loses less
     work to an interruption, a larger one commits less often."""
+
+    secret_key: str | None = None
+    """Signs the Student Records session cookies; every worker must share it (``serve`` keeps
+    one in ``secret_key_file`` when PASI_SECRET_KEY is not set)."""
+    secret_key_file: str = str(Path("var") / "secret-key")
 
     time_zone: str = "America/Edmonton"
     """The province's time zone: "the current date" and every date or time shown to a person."""
@@ -122,9 +129,13 @@ class Settings:
             body_silence_timeout=_int(env, "PASI_BODY_TIMEOUT", defaults.body_silence_timeout),
             min_body_rate=_int(env, "PASI_MIN_BODY_RATE", defaults.min_body_rate),
             max_connections=_int(env, "PASI_MAX_CONNECTIONS", defaults.max_connections),
+            max_connections_per_address=_int(env, "PASI_MAX_CONNECTIONS_PER_ADDRESS",
+                                             defaults.max_connections_per_address),
             max_buffered_bytes=_int(env, "PASI_MAX_BUFFERED_BYTES", defaults.max_buffered_bytes,
                                     1024 * 1024),
             time_zone=env.get("PASI_TIME_ZONE") or defaults.time_zone,
+            secret_key=env.get("PASI_SECRET_KEY") or None,
+            secret_key_file=env.get("PASI_SECRET_KEY_FILE") or defaults.secret_key_file,
             bulk_chunk_size=_int(env, "PASI_BULK_CHUNK_SIZE", defaults.bulk_chunk_size),
         )
         settings.validate()

@@ -35,8 +35,10 @@ def test_run_demo_serves_https_and_the_readme_example_registers_1000_students(tm
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PASI_")}
     env.update(DEMO_DIR=str(tmp_path), PORT=str(port), WORKERS="1", PASI_LOG_LEVEL="WARNING")
-    demo = subprocess.Popen([str(PROJECT_ROOT / "run-demo")], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    output = tmp_path / "run-demo.log"
+    with open(output, "wb") as log_file:
+        demo = subprocess.Popen([str(PROJECT_ROOT / "run-demo")], cwd=PROJECT_ROOT, env=env,
+                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"https://localhost:{port}"
     try:
         session = requests.Session()
@@ -55,14 +57,30 @@ def test_run_demo_serves_https_and_the_readme_example_registers_1000_students(tm
                     pass
             time.sleep(0.5)
         else:
-            raise AssertionError("run-demo did not come up: " + demo.stdout.read().decode()[-3000:])
+            raise AssertionError("run-demo did not come up: " + output.read_text(errors="replace")[-3000:])
         snippet = (readme_snippet().replace("https://localhost:8000", base)
                    .replace("var/", f"{tmp_path}/"))
         pasted = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "python")], input=snippet,
                                 cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        _sign_in_as_printed(output.read_text(errors="replace"), base, str(tmp_path / "certs/ca.pem"))
     finally:
         stop(demo)
     printed = pasted.stdout
     assert pasted.returncode == 0, pasted.stderr[-3000:]
     assert "accepted 1000 of 1000" in printed, printed
     assert "rejections by rule {}" in printed
+
+
+def _sign_in_as_printed(output: str, base: str, ca: str) -> None:
+    """run-demo prints how Student Records signs in: that user and password open the screens."""
+    found = re.search(r"Student Records: (\S+)/student-records/  user: (\S+)  password: (\S+)", output)
+    assert found, output[-3000:]
+    assert found.group(1) == base
+    browser = requests.Session()
+    browser.trust_env = False
+    browser.verify = ca  # no client certificate: a person with a password
+    form = browser.get(f"{base}/student-records/sign-in", timeout=60)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    home = browser.post(f"{base}/student-records/sign-in", timeout=60, headers={"Referer": form.url}, data={
+        "csrf_token": token, "user_name": found.group(2), "password": found.group(3)})
+    assert home.status_code == 200 and "Award and Order Credentials in Bulk" in home.text, home.text[:500]

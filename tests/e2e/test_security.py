@@ -17,6 +17,7 @@ import requests
 import zeep
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from lxml import etree
 from sqlalchemy import text
 from zeep.exceptions import Fault
 from zeep.transports import Transport
@@ -195,9 +196,26 @@ def test_a_client_without_the_operations_role_is_1007(registered, tls_server, ce
     assert "SubmitDiplomaExamMark" in refused.value.message
 
 
-def test_without_a_client_certificate_the_tls_handshake_is_refused(registered, tls_server, certs):
-    with pytest.raises(requests.exceptions.RequestException):
-        tls_session(certs, None).get(f"{tls_server}/PASIService?wsdl", timeout=10)
+def test_without_a_client_certificate_every_soap_request_is_1001(registered, tls_server, certs, wsdl_cache):
+    """TLS verifies a certificate when one is sent (the Student Records screens need none);
+    a SOAP request without one is refused with 1001 before its body is read."""
+    anonymous = tls_session(certs, None)
+    response = anonymous.post(f"{tls_server}/PASIService", data=b"<not even xml", timeout=60,
+                              headers={"Content-Type": "text/xml; charset=utf-8"})
+    assert response.status_code == 500
+    assert etree.fromstring(response.content).findtext(f".//{COMMON}RuleId") == "1001"
+    client = zeep.Client(wsdl=f"{tls_server}/PASIService?wsdl", transport=Transport(session=anonymous))
+    with pytest.raises(Fault) as refused:
+        submit(client, [registration(asn=p.S1)], "S.0001")
+    assert fault_rule(refused.value) == 1001
+
+
+def test_a_certificate_the_client_ca_did_not_sign_fails_the_handshake(registered, tls_server, certs, tmp_path):
+    stranger = dev_certs.generate(tmp_path, {"school": "Signed by another CA"})
+    session = tls_session(certs, None)
+    session.cert = (str(stranger["school"].certificate), str(stranger["school"].key))
+    with pytest.raises(requests.exceptions.SSLError):
+        session.get(f"{tls_server}/PASIService?wsdl", timeout=30)
 
 
 def test_roles_come_from_the_registry_not_from_the_request(registered, tls_server, certs):

@@ -63,6 +63,9 @@ class FakeUnitOfWork:
     credential_numbers: FakeNumbers = field(default_factory=lambda: FakeNumbers(9_000_000))
     replays: FakeReplays = field(default_factory=FakeReplays)
     audit: FakeAudit = field(default_factory=FakeAudit)
+    staff: object = None
+    jobs: object = None
+    credential_review: object = None
     committed: int = 0
     rolled_back: int = 0
 

@@ -1,7 +1,7 @@
 """``serve``: the SOAP endpoints under gunicorn (or one development process)."""
 from __future__ import annotations
 
-from pasi_core.app import server
+from pasi_core.app import secret_key, server
 from pasi_core.kernel.settings import Settings
 
 from .common import ready_engine
@@ -24,11 +24,15 @@ def cmd_serve(args, settings: Settings) -> int:
         settings = settings.with_changes(public_url=f"{scheme}://{host}:{args.port}")
     server.check_serving_mode(settings, args.host)
     ready_engine(settings).dispose()  # no connection may cross the fork to the workers
+    if settings.secret_key is None:
+        settings = settings.with_changes(secret_key=secret_key.load_or_create(settings.secret_key_file))
     print(f"PASIService WSDL: {settings.public_url}/PASIService?wsdl", flush=True)
+    print(f"Student Records: {settings.public_url}/student-records/", flush=True)
     if args.workers == 0:
-        server.serve_single_process(settings, args.host, args.port)
+        server.serve_single_process(settings, args.host, args.port, job_runner=not args.no_job_runner)
         return 0
-    return server.serve_behind_front(settings, args.host, args.port, args.workers)
+    return server.serve_behind_front(settings, args.host, args.port, args.workers,
+                                     job_runner=not args.no_job_runner)
 
 
 def add_commands(commands) -> None:
@@ -47,4 +51,6 @@ def add_commands(commands) -> None:
     serve.add_argument("--trusted-proxy", action="append", default=[],
                        help="behind a TLS proxy: its address or network (repeatable); only it may "
                             "pass the client certificate header")
+    serve.add_argument("--no-job-runner", action="store_true",
+                       help="do not start the job runner (run `pasi-core worker` processes instead)")
     serve.set_defaults(handler=cmd_serve)

@@ -1,0 +1,82 @@
+"""The job runner: a process of its own that does the background jobs (a bulk run's awarding
+and ordering) so that no web request ever does them.  ``pasi-core serve`` starts it (and starts it
+again if it dies); ``pasi-core worker`` runs it alone.
+
+Several runners may run at once, on one host or several: a job is claimed by one of them at a
+time.  The runner lowers its own CPU priority, so a 33,000-student run yields the processor to
+the SOAP workers a school is waiting on.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+
+from operations.background_jobs import service as jobs
+from operations.background_jobs.model import BULK_AWARD_RUN, Job
+from operations.bulk_award_and_order import service as bulk
+from operations.unit_of_work import UnitOfWorkFactory
+from pasi_core.kernel.clock import utc_now
+from pasi_core.kernel.settings import Settings
+from persistence.database import create_database_engine, session_factory
+from persistence.unit_of_work import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+IDLE_POLL_SECONDS = 1.0
+NICENESS = 10
+
+
+def handlers(settings: Settings, new_unit_of_work: UnitOfWorkFactory) -> dict[str, jobs.Handler]:
+    def bulk_award_run(job: Job, stopping) -> None:
+        # A job taken over after its runner died retries the orders left refused, like resume.
+        bulk.process_run(new_unit_of_work, job.subject_id, clock=utc_now, time_zone=settings.time_zone,
+                         retry_failed_orders=job.attempts > 1, chunk=settings.bulk_chunk_size,
+                         stopping=stopping)
+
+    return {BULK_AWARD_RUN: bulk_award_run}
+
+
+def runner_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
+
+
+def run(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Run jobs until ``stop`` is set (or SIGTERM/SIGINT arrives)."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    engine = create_database_engine(settings.database_url)
+    new_unit_of_work = SqlUnitOfWorkFactory(session_factory(engine))
+    work = handlers(settings, new_unit_of_work)
+    name = runner_name()
+    recovered = jobs.recover_orphans(new_unit_of_work, host=socket.gethostname(), is_alive=_is_alive)
+    log.info("job runner %s started%s", name, f"; {recovered} interrupted job(s) queued again" if recovered else "")
+    try:
+        while not stop.is_set():
+            try:
+                job = jobs.run_next(new_unit_of_work, work, runner=name, clock=utc_now, stopping=stop.is_set)
+            except Exception as failure:  # noqa: BLE001 - the database went away, say: wait, try again
+                log.error("job runner: %s; trying again shortly", type(failure).__name__)
+                job = None
+                stop.wait(5)
+            if job is None:
+                stop.wait(IDLE_POLL_SECONDS)
+    finally:
+        engine.dispose()
+        log.info("job runner %s stopped", name)
