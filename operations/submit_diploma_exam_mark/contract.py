@@ -20,8 +20,8 @@ MaximumMark = named_string("MaximumMark", NS, max_len=10, pattern="[0-9]+(\\.[0-
 # C1 controls (\x7f, \x85, ...) and invisible ones such as U+202E, which reorders the text.  XML
 # itself already refuses C0 controls but tab, newline and return, which \s excludes.  Ranges, not
 # \p{Cc}: spyne compiles the pattern with Python's re, which has no Unicode categories.
-_NOT_TEXT = "\\s\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
-FreeText100 = named_string("FreeText100", NS, max_len=100, pattern=f"[^{_NOT_TEXT}]+( [^{_NOT_TEXT}]+)*")
+NOT_TEXT = "\\s\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+FreeText100 = named_string("FreeText100", NS, max_len=100, pattern=f"[^{NOT_TEXT}]+( [^{NOT_TEXT}]+)*")
 
 
 class ComponentMarkInfo(ComplexModel):

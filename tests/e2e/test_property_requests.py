@@ -15,6 +15,7 @@ test server (fixture province, frozen clock).
 """
 from __future__ import annotations
 
+import re
 import string
 import uuid
 from datetime import datetime
@@ -24,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from operations.submit_diploma_exam_mark.contract import NOT_TEXT
 from tests.support import province as p
 from tests.support.soap import (
     COMMON_NS,
@@ -62,10 +64,11 @@ TRICKY_MARK_VALUES = ["0", "50", "100", "100.0", "101", "-1", "+5", "05", "1e3",
 PRINTABLE_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 LATIN1_PRINTABLE = PRINTABLE_ASCII + "".join(chr(c) for c in range(0xA1, 0x100))
 
-# XML 1.0 characters that XSD's \S accepts: no whitespace, no controls, no surrogates,
-# no U+FFFE/U+FFFF.
+# XML 1.0 characters that a FreeText100 word accepts: no whitespace, no controls, no surrogates,
+# no U+FFFE/U+FFFF, none of the invisible format characters the contract refuses.
+_TEXT_CHAR = re.compile(f"[^{NOT_TEXT}]")
 any_non_space_char = st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
-                                   exclude_characters="\ufffe\uffff")
+                                   exclude_characters="\ufffe\uffff").filter(_TEXT_CHAR.fullmatch)
 any_xml_char = st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff")
 
 
