@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from operations.background_jobs.ports import JobQueue
     from operations.bulk_award_and_order.ports import BulkRunRepository
     from operations.construct_document_order.ports import DocumentOrderRepository
+    from operations.credential_documents.ports import DocumentRepository
     from operations.credentials_to_review.ports import ReviewRepository
     from operations.replay import ReplayStore
     from operations.staff_accounts.ports import StaffRepository
@@ -97,6 +98,11 @@ class UnitOfWork(Protocol):
 
     @property
     def credential_review(self) -> ReviewRepository: ...
+
+    @property
+    def document_items(self) -> DocumentRepository:
+        """Credential document production: items, files, print jobs, the outbox."""
+        ...
 
     def __enter__(self) -> UnitOfWork: ...
 

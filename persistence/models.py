@@ -360,7 +360,119 @@ class DocumentOrderItem(Base):
     fax_number: Mapped[str | None] = mapped_column(String(50))
     control_schedule_id: Mapped[int | None] = mapped_column(Integer)
     provided_consent_for_school_release: Mapped[bool | None] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    status_change_reason: Mapped[str | None] = mapped_column(String(100))
+    special_handling: Mapped[str | None] = mapped_column(String(20))
+    """NotRequired, or Outstanding for what is printed and returned to Student Records."""
+    file_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts the times the item went back to Ordered; its files of older generations are deleted."""
+    processed_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    print_job_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("print_job.id"), index=True)
+    mailing_sequence_number: Mapped[int | None] = mapped_column(Integer)
+
+
+class PrintJob(Base):
+    """What the Physical Print Job Processor gathered for the print service provider."""
+
+    __tablename__ = "print_job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    item_count: Mapped[int] = mapped_column(Integer)
+    envelopes_canada: Mapped[int] = mapped_column(Integer)
+    envelopes_united_states: Mapped[int] = mapped_column(Integer)
+    envelopes_international: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_utc: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(400))
+
+
+class PrintJobFile(Base):
+    __tablename__ = "print_job_file"
+    job_id: Mapped[int] = mapped_column(Integer, ForeignKey("print_job.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class DocumentFile(Base):
+    """A Document Order Item File: the credential or its letter, as a PDF in the documents folder."""
+
+    __tablename__ = "document_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    item_number: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        ForeignKeyConstraint(["order_id", "item_number"],
+                             ["document_order_item.order_id", "document_order_item.item_number"],
+                             ondelete="CASCADE", name="fk_document_file_item"),
+        # One file of a kind per item and generation: a re-run can never add a second.
+        UniqueConstraint("order_id", "item_number", "generation", "kind", name="uq_document_file_item_kind"),
+    )
+
+
+class DocumentError(Base):
+    """Why the Credential Processing Agent put an item on System Hold (the Document Errors table)."""
+
+    __tablename__ = "document_error"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    item_number: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300))
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        ForeignKeyConstraint(["order_id", "item_number"],
+                             ["document_order_item.order_id", "document_order_item.item_number"],
+                             ondelete="CASCADE", name="fk_document_error_item"),
+    )
+
+
+class DocumentItemStatusChange(Base):
+    """Every status an order item went through, who set it and why."""
+
+    __tablename__ = "document_item_status_change"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    item_number: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_utc: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        ForeignKeyConstraint(["order_id", "item_number"],
+                             ["document_order_item.order_id", "document_order_item.item_number"],
+                             ondelete="CASCADE", name="fk_document_item_status_change_item"),
+    )
+
+
+class OutboxMessage(Base):
+    """A notification written in the transaction of its event, delivered later; ``event_key`` is
+    unique, so one event never makes two messages."""
+
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    audience: Mapped[str] = mapped_column(String(40))
+    event_key: Mapped[str] = mapped_column(String(160), unique=True)
+    asn: Mapped[str | None] = mapped_column(ASN)
+    payload: Mapped[str] = mapped_column(Text)
+    created_utc: Mapped[datetime] = mapped_column(DateTime)
+    delivered_utc: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 class BulkAwardRun(Base):

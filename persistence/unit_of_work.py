@@ -28,6 +28,7 @@ from persistence.credential_numbers import SqlCredentialNumberSource
 from persistence.credential_repository import SqlCredentialRepository
 from persistence.credential_review_repository import SqlCredentialReviewRepository
 from persistence.database import READ_ONLY
+from persistence.document_item_repository import SqlDocumentItemRepository
 from persistence.document_order_repository import SqlDocumentOrderRepository
 from persistence.exam_mark_repository import SqlExamMarkRepository
 from persistence.job_queue import SqlJobQueue
@@ -125,6 +126,10 @@ class SqlUnitOfWork:
     @cached_property
     def credential_review(self) -> SqlCredentialReviewRepository:
         return SqlCredentialReviewRepository(self.session)
+
+    @cached_property
+    def document_items(self) -> SqlDocumentItemRepository:
+        return SqlDocumentItemRepository(self.session)
 
 
 class SqlUnitOfWorkFactory:

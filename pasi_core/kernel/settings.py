@@ -95,6 +95,20 @@ class Settings:
     one in ``secret_key_file`` when PASI_SECRET_KEY is not set)."""
     secret_key_file: str = str(Path("var") / "secret-key")
 
+    documents_dir: str = str(Path("var") / "documents")
+    """Where credential PDFs and print jobs are kept (PASI_DOCUMENTS_DIR)."""
+    document_templates: str | None = None
+    """A folder of edited document templates that replace the package's (PASI_DOCUMENT_TEMPLATES)."""
+    print_delivery: str = "folder:" + str(Path("var") / "print-provider")
+    """Where print jobs go: folder:<path> or sftp://user@host[:port]/folder (PASI_PRINT_DELIVERY)."""
+    print_sftp_key: str | None = None
+    print_sftp_known_hosts: str | None = None
+    outbox_dir: str = str(Path("var") / "outbox")
+    """Where the outbox's messages are written for myPass and Student Records (PASI_OUTBOX_DIR)."""
+    documents_interval: int = 60
+    """Seconds between the job runner's document rounds (process, print, deliver, notify); 0: never
+    (PASI_DOCUMENTS_INTERVAL)."""
+
     time_zone: str = "America/Edmonton"
     """The province's time zone: "the current date" and every date or time shown to a person."""
 
@@ -137,6 +151,13 @@ class Settings:
             secret_key=env.get("PASI_SECRET_KEY") or None,
             secret_key_file=env.get("PASI_SECRET_KEY_FILE") or defaults.secret_key_file,
             bulk_chunk_size=_int(env, "PASI_BULK_CHUNK_SIZE", defaults.bulk_chunk_size),
+            documents_dir=env.get("PASI_DOCUMENTS_DIR") or defaults.documents_dir,
+            document_templates=env.get("PASI_DOCUMENT_TEMPLATES") or None,
+            print_delivery=env.get("PASI_PRINT_DELIVERY") or defaults.print_delivery,
+            print_sftp_key=env.get("PASI_PRINT_SFTP_KEY") or None,
+            print_sftp_known_hosts=env.get("PASI_PRINT_SFTP_KNOWN_HOSTS") or None,
+            outbox_dir=env.get("PASI_OUTBOX_DIR") or defaults.outbox_dir,
+            documents_interval=_int(env, "PASI_DOCUMENTS_INTERVAL", defaults.documents_interval, 0),
         )
         settings.validate()
         return settings

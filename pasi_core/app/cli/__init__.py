@@ -10,9 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from pasi_core.kernel.errors import PasiError
 from pasi_core.kernel.settings import Settings
 
-from . import audit, bulk_award, clients, contract, database, serve, users
+from . import audit, bulk_award, clients, contract, database, documents, serve, users
 
-GROUPS = (database, serve, clients, users, bulk_award, audit, contract)
+GROUPS = (database, serve, clients, users, bulk_award, documents, audit, contract)
 
 
 def build_parser() -> argparse.ArgumentParser:
