@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from pasi_core.documents.files import DocumentFolder
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import (
@@ -67,7 +68,8 @@ def create_wsgi_app(settings: Settings, engine: Engine | None = None,
                         read_transport=transport_reader(settings), clock=clock)
     endpoints = {name: SoapEndpoint(publish(name, settings.public_url), services)
                  for name in ENDPOINTS}
-    records = create_student_records_app(settings, services.new_unit_of_work, clock)
+    records = create_student_records_app(settings, services.new_unit_of_work, clock,
+                                         document_files=DocumentFolder(settings.documents_dir))
     return Router(endpoints, services, health=HealthCheck(engine), student_records=records)
 
 

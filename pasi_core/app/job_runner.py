@@ -1,6 +1,7 @@
 """The job runner: a process of its own that does the background jobs (a bulk run's awarding
-and ordering) so that no web request ever does them.  ``pasi-core serve`` starts it (and starts it
-again if it dies); ``pasi-core worker`` runs it alone.
+and ordering) so that no web request ever does them, and, every PASI_DOCUMENTS_INTERVAL seconds,
+a round of credential document production (process, print, deliver, notify).  ``pasi-core serve``
+starts it (and starts it again if it dies); ``pasi-core worker`` runs it alone.
 
 Several runners may run at once, on one host or several: a job is claimed by one of them at a
 time.  The runner lowers its own CPU priority, so a 33,000-student run yields the processor to
@@ -14,11 +15,13 @@ import os
 import signal
 import socket
 import threading
+import time
 
 from operations.background_jobs import service as jobs
 from operations.background_jobs.model import BULK_AWARD_RUN, Job
 from operations.bulk_award_and_order import service as bulk
 from operations.unit_of_work import UnitOfWorkFactory
+from pasi_core.app.document_production import Production, production, run_round
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
 from persistence.database import create_database_engine, session_factory
@@ -37,6 +40,20 @@ def handlers(settings: Settings, new_unit_of_work: UnitOfWorkFactory) -> dict[st
                          stopping=stopping)
 
     return {BULK_AWARD_RUN: bulk_award_run}
+
+
+def _documents_round(new_unit_of_work: UnitOfWorkFactory, documents: Production, stop: threading.Event) -> None:
+    try:
+        run_round(new_unit_of_work, documents, stopping=stop.is_set)
+    except Exception as failure:  # noqa: BLE001 - logged by type and place; the next round tries again
+        log.error("credential documents round failed: %s at %s", type(failure).__name__, _where(failure))
+
+
+def _where(failure: BaseException) -> str:
+    frame = failure.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame is not None else "?"
 
 
 def runner_name() -> str:
@@ -67,6 +84,9 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
     name = runner_name()
     recovered = jobs.recover_orphans(new_unit_of_work, host=socket.gethostname(), is_alive=_is_alive)
     log.info("job runner %s started%s", name, f"; {recovered} interrupted job(s) queued again" if recovered else "")
+    # A bad template or delivery target stops the runner at start, where the operator looks.
+    documents = production(settings) if settings.documents_interval else None
+    next_documents_round = time.monotonic()
     try:
         while not stop.is_set():
             try:
@@ -75,6 +95,9 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
                 log.error("job runner: %s; trying again shortly", type(failure).__name__)
                 job = None
                 stop.wait(5)
+            if job is None and documents is not None and time.monotonic() >= next_documents_round:
+                _documents_round(new_unit_of_work, documents, stop)
+                next_documents_round = time.monotonic() + settings.documents_interval
             if job is None:
                 stop.wait(IDLE_POLL_SECONDS)
     finally:

@@ -18,10 +18,8 @@ class DocumentFolder:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).resolve()
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as problem:
-            raise ConfigurationError(f"PASI_DOCUMENTS_DIR: cannot use {self.root}: {problem.strerror}") from None
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigurationError(f"PASI_DOCUMENTS_DIR: {self.root} is not a folder")
 
     def _path(self, relative: str) -> Path:
         path = (self.root / relative).resolve()

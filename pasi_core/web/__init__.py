@@ -15,17 +15,19 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from operations.credential_documents.ports import DocumentFiles
 from operations.unit_of_work import UnitOfWorkFactory
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
 
-from . import auth, bulk, pages, review
+from . import auth, bulk, documents, pages, review
 
 MOUNT = "/student-records"
 
 
 def create_student_records_app(settings: Settings, new_unit_of_work: UnitOfWorkFactory,
-                               clock: Callable[[], datetime] = utc_now) -> Flask:
+                               clock: Callable[[], datetime] = utc_now,
+                               document_files: DocumentFiles | None = None) -> Flask:
     app = Flask(__name__)
     secure = urlsplit(settings.public_url).scheme == "https"
     app.config.update(
@@ -42,10 +44,11 @@ def create_student_records_app(settings: Settings, new_unit_of_work: UnitOfWorkF
         MAX_CONTENT_LENGTH=1024 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    app.extensions["pasi"] = pages.Context(settings, new_unit_of_work, clock)
+    app.extensions["pasi"] = pages.Context(settings, new_unit_of_work, clock, document_files)
     CSRFProtect(app)
     pages.install(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(bulk.blueprint, url_prefix="/bulk")
     app.register_blueprint(review.blueprint, url_prefix="/review")
+    app.register_blueprint(documents.blueprint, url_prefix="/documents")
     return app

@@ -11,6 +11,7 @@ from datetime import datetime
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
+from operations.credential_documents.ports import DocumentFiles
 from operations.staff_accounts import service as accounts
 from operations.staff_accounts.model import StaffUser
 from operations.unit_of_work import UnitOfWorkFactory
@@ -29,6 +30,8 @@ class Context:
     settings: Settings
     new_unit_of_work: UnitOfWorkFactory
     clock: Callable[[], datetime]
+    document_files: DocumentFiles | None = None
+    """Where the credential PDFs are read from for their preview."""
 
 
 def context() -> Context:
@@ -92,7 +95,8 @@ def _load_user() -> None:
 def _headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    # A PDF preview may be framed by this site's own item page; nothing else may be framed.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN" if g.get("framed_by_this_site") else "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"  # pages name students

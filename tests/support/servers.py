@@ -99,6 +99,7 @@ def serving(arguments: Sequence[str], *, env: dict[str, str], log_path: Path, cw
             workers: int | None = None, wait: bool = True) -> Iterator[ServedProcess]:
     """``pasi-core serve ARGUMENTS --host HOST --port <free>``, healthy, stopped afterwards."""
     port = free_port()
+    env = with_document_folders(env, log_path.parent)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [*cli_command(), "serve", "--host", host, "--port", str(port), *arguments],
@@ -111,6 +112,14 @@ def serving(arguments: Sequence[str], *, env: dict[str, str], log_path: Path, cw
         yield server
     finally:
         stop(process)
+
+
+def with_document_folders(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """Keep a served test's documents, print jobs and outbox in its own folder (never the
+    checkout's var/), and the job runner's document rounds off unless the test turns them on."""
+    defaults = {"PASI_DOCUMENTS_DIR": str(folder / "documents"), "PASI_OUTBOX_DIR": str(folder / "outbox"),
+                "PASI_PRINT_DELIVERY": f"folder:{folder / 'print-provider'}", "PASI_DOCUMENTS_INTERVAL": "0"}
+    return {**defaults, **env}
 
 
 def children(pid: int) -> list[int]:
