@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pasi_core  # noqa: F401
 from bulk_award import province
 
+import pasi_core  # noqa: F401
 from operations.bulk_award_and_order import service as bulk
 from operations.bulk_award_and_order.selection import Criteria
 from operations.credential_documents import service

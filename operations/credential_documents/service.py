@@ -281,6 +281,17 @@ def deliver_print_jobs(new_unit_of_work: UnitOfWorkFactory, files: DocumentFiles
     return DeliverySummary(delivered, retrying, failed)
 
 
+def retry_failed_deliveries(new_unit_of_work: UnitOfWorkFactory, *, clock: Callable[[], datetime],
+                            operator: str | None = None) -> int:
+    """After the target is fixed: the jobs whose delivery failed for good are tried again."""
+    with new_unit_of_work() as uow:
+        count = uow.document_items.retry_failed_jobs()
+        if count:
+            _audit(uow, "RetryPrintJobDelivery", operator, clock(), count, count)
+        uow.commit()
+    return count
+
+
 def change_item_status(new_unit_of_work: UnitOfWorkFactory, key: ItemKey, status: str, reason: str | None, *,
                        operator: str, clock: Callable[[], datetime], time_zone: str = PROVINCE_TIME_ZONE) -> str:
     """Change Order Item Status, as PASIprep offers it; returns what was done, for the screen."""

@@ -350,6 +350,10 @@ def test_a_job_that_never_gets_through_fails_with_one_notice(province, units, do
     assert "Connection refused" in row["last_error"]
     assert len(rows(province, t.OutboxMessage, kind=PRINT_JOB_DELIVERY_FAILED)) == 1
     assert service.deliver_print_jobs(units, documents.files, down, clock=lambda: moment).failed == 0
+    assert service.retry_failed_deliveries(units, clock=clock, operator=OPERATOR) == 1
+    fixed = FolderDelivery(tmp_path / "provider")
+    assert service.deliver_print_jobs(units, documents.files, fixed, clock=lambda: moment).delivered == 1
+    assert rows(province, t.PrintJob)[0]["status"] == JOB_DELIVERED
 
 
 def test_the_outbox_is_handed_over_once(province, units, documents, tmp_path):

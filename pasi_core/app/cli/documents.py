@@ -58,6 +58,9 @@ def cmd_print(args, settings: Settings) -> int:
 
 def cmd_deliver(args, settings: Settings) -> int:
     made = production(settings)
+    if args.retry_failed:
+        again = service.retry_failed_deliveries(units_of_work(settings), clock=utc_now)
+        print(f"{again} print job(s) whose delivery had failed will be tried again")
     summary = service.deliver_print_jobs(units_of_work(settings), made.documents.files, made.target, clock=utc_now)
     print(f"print jobs delivered to {made.target.description}: {summary.delivered}; waiting to retry: "
           f"{summary.retrying}; failed for good: {summary.failed}")
@@ -145,8 +148,10 @@ def add_commands(commands) -> None:
         command = actions.add_parser(name, help=text)
         command.add_argument("--operator", help="who runs it (named in the audit log)")
         command.set_defaults(handler=handler)
-    actions.add_parser("deliver", help="send the print jobs to the print service provider").set_defaults(
-        handler=cmd_deliver)
+    deliver = actions.add_parser("deliver", help="send the print jobs to the print service provider")
+    deliver.add_argument("--retry-failed", action="store_true",
+                         help="first give the jobs whose delivery failed for good new attempts")
+    deliver.set_defaults(handler=cmd_deliver)
     actions.add_parser("notify", help="hand the outbox's messages over").set_defaults(handler=cmd_notify)
     status = actions.add_parser("status", help="items by status, the recent print jobs; or one item")
     status.add_argument("item", nargs="?", type=item_key, help="ORDER-ITEM, e.g. 42-1")
