@@ -183,7 +183,7 @@ class SqlDocumentItemRepository:
     def retry_failed_jobs(self) -> int:
         failed = update(t.PrintJob).where(t.PrintJob.status == m.JOB_FAILED).values(
             status=m.JOB_RETRY, attempts=0, next_attempt_utc=None)
-        return self._session.execute(failed).rowcount or 0
+        return getattr(self._session.execute(failed), "rowcount", 0) or 0
 
     def print_job(self, job_id: int) -> m.PrintJob | None:
         jobs = self._jobs(select(t.PrintJob).where(t.PrintJob.id == job_id))
