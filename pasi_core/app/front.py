@@ -150,12 +150,13 @@ class Front:
         self.budget = _Budget(limits.buffered_bytes)
         self.open_connections = 0
         self.per_address: Counter[str] = Counter()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: dict[asyncio.Task, _Connection | None] = {}
+        self.stopping = False
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         if task is not None:
-            self._tasks.add(task)
+            self._tasks[task] = None
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         counted = False
@@ -167,7 +168,10 @@ class Front:
             self.open_connections += 1
             self.per_address[address] += 1
             counted = True
-            await _Connection(self, reader, writer, address).serve()
+            connection = _Connection(self, reader, writer, address)
+            if task is not None:
+                self._tasks[task] = connection
+            await connection.serve()
         except Exception:  # one connection's failure never stops the front
             log.exception("front: a connection failed")
         finally:
@@ -180,11 +184,19 @@ class Front:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 5)
             if task is not None:
-                self._tasks.discard(task)
+                self._tasks.pop(task, None)
 
     async def drain(self, grace: float) -> None:
-        """Let the connections in progress finish (at most ``grace`` seconds), then cut them."""
-        pending = {task for task in self._tasks if task is not asyncio.current_task()}
+        """Let the requests in progress finish (at most ``grace`` seconds), then cut them.  Idle
+        kept-alive connections are closed at once: a restart does not wait for their timeout."""
+        self.stopping = True
+        pending = set()
+        for task, connection in list(self._tasks.items()):
+            if task is asyncio.current_task():
+                continue
+            if connection is not None and connection.idle:
+                task.cancel()
+            pending.add(task)
         if pending:
             _, late = await asyncio.wait(pending, timeout=grace)
             for task in late:
@@ -202,6 +214,8 @@ class _Connection:
         self.certificate: bytes | None = None
         self.http = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_header_bytes)
         self.held = 0  # body bytes taken from the budget for the request in progress
+        self.idle = False
+        """Waiting for a next request that has not begun: closed at once when the front stops."""
 
     async def _handshake(self) -> bool:
         tls = self.front.tls
@@ -242,7 +256,7 @@ class _Connection:
                 return
             except (_ClientGone, TimeoutError, OSError, ssl.SSLError, h11.LocalProtocolError):
                 return  # the client stopped reading or left: nothing more can be said to it
-            if self.http.our_state is not h11.DONE or self.http.their_state is not h11.DONE:
+            if self.front.stopping or self.http.our_state is not h11.DONE or self.http.their_state is not h11.DONE:
                 return
             self.http.start_next_cycle()
 
@@ -276,7 +290,11 @@ class _Connection:
                 return event
             if event is not h11.NEED_DATA:
                 return None  # the client closed, or a protocol state we do not continue from
-            data = await self._receive(deadline)
+            self.idle = not self.http.trailing_data[0]  # nothing of a request has arrived
+            try:
+                data = await self._receive(deadline)
+            finally:
+                self.idle = False
             if data is None:
                 if begun and bool(self.http.trailing_data[0]):
                     raise _Refused(408, "the request headers did not arrive in time")
