@@ -55,6 +55,10 @@ class AuditLog(Protocol):
         """Add one row at the end of the hash chain; returns its sequence."""
         ...
 
+    def requests_since(self, since: datetime) -> bool:
+        """Has a SOAP client's request arrived since ``since``?"""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction and the repositories that work in it (read-only properties)."""

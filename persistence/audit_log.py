@@ -26,6 +26,12 @@ class SqlAuditLog:
     def __init__(self, session: Session):
         self._session = session
 
+    def requests_since(self, since: datetime) -> bool:
+        """Has a SOAP client's request arrived since ``since`` (the screens' and jobs' rows aside)?"""
+        found = self._session.execute(select(t.RequestAudit.sequence).where(
+            t.RequestAudit.received_utc >= since, t.RequestAudit.endpoint != "StudentRecords").limit(1)).first()
+        return found is not None
+
     def append(self, entry: AuditEntry) -> int:
         """Add one row at the end of the chain; returns its sequence."""
         connection = self._session.connection()
