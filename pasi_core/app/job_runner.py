@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from operations.background_jobs import service as jobs
 from operations.background_jobs.model import BULK_AWARD_RUN, Job
@@ -118,7 +119,13 @@ def _is_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # alive, another user's
-    return True
+    # A killed runner whose parent died too stays a zombie where nothing reaps it (PID 1 of many
+    # containers): it answers signal 0 but runs nothing.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def run(settings: Settings, stop: threading.Event | None = None) -> None:
