@@ -54,7 +54,7 @@ CREDENTIAL_ISSUED = "Credential Issued"
 CREDENTIAL_UNDELIVERABLE = "Credential Order Undeliverable"
 PRINT_JOB_DELIVERED = "Print Job Delivered"
 PRINT_JOB_DELIVERY_FAILED = "Print Job Delivery Failed"
-TO_MYPASS, TO_STUDENT_RECORDS = "myPass", "Student Records"
+TO_MYPASS, TO_STUDENT_RECORDS, TO_PRINT_PROVIDER = "myPass", "Student Records", "Print Service Provider"
 
 
 @dataclass(frozen=True)

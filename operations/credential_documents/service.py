@@ -45,6 +45,7 @@ from .model import (
     SPECIAL_HANDLING_OUTSTANDING,
     STATUS_LABELS,
     TO_MYPASS,
+    TO_PRINT_PROVIDER,
     TO_STUDENT_RECORDS,
     DocumentItem,
     Envelope,
@@ -270,10 +271,14 @@ def deliver_print_jobs(new_unit_of_work: UnitOfWorkFactory, files: DocumentFiles
             now = clock()
             uow.document_items.record_delivery(job.id, status=JOB_DELIVERED, attempts=job.attempts + 1, error=None,
                                                next_attempt=None, now=now)
-            uow.document_items.add_message(
-                PRINT_JOB_DELIVERED, TO_STUDENT_RECORDS, f"{PRINT_JOB_DELIVERED}:{job.id}", None,
-                {"printJob": job.name, "target": target.description, "items": job.item_count,
-                 "envelopeCounts": job.envelope_counts}, now=now)
+            notice = {"printJob": job.name, "kind": job.kind, "target": target.description,
+                      "items": job.item_count, "envelopeCounts": job.envelope_counts}
+            # The Print Job Notification: to Student Records, and to the provider with its counts.
+            uow.document_items.add_message(PRINT_JOB_DELIVERED, TO_STUDENT_RECORDS, f"{PRINT_JOB_DELIVERED}:{job.id}",
+                                           None, notice, now=now)
+            uow.document_items.add_message(PRINT_JOB_DELIVERED, TO_PRINT_PROVIDER,
+                                           f"{PRINT_JOB_DELIVERED}:{job.id}:{TO_PRINT_PROVIDER}", None, notice,
+                                           now=now)
             _audit(uow, "DeliverPrintJob", None, now, job.item_count, job.item_count)
             uow.commit()
         log.info("print job %s delivered to %s", job.name, target.description)

@@ -18,7 +18,6 @@ from sqlalchemy import create_engine, func, select
 
 from operations.bulk_award_and_order import service
 from operations.bulk_award_and_order.selection import Criteria
-from pasi_core.app import demo
 from persistence import models as t
 from persistence.database import session_factory
 from persistence.unit_of_work import SqlUnitOfWorkFactory
@@ -33,9 +32,7 @@ OPERATOR = "Pat Records"
 @pytest.fixture
 def province(db):
     """A demo province of 2,500 students instead of the small fixture one."""
-    store.truncate_all(db)
-    document = demo.generate(students=2500, seed=11, today=TODAY)
-    store.load(db, {k: v for k, v in document.items() if k != "FormatVersion"})
+    store.load_demo_province(db, students=2500, seed=11, today=TODAY)
     return db
 
 

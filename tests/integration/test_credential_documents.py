@@ -25,7 +25,6 @@ from operations.credential_documents.model import (
 )
 from operations.credential_documents.ports import DeliveryFailed
 from operations.credential_documents.rules import DocumentStatusRefused
-from pasi_core.app import demo
 from pasi_core.documents.delivery import FolderDelivery
 from pasi_core.documents.files import DocumentFolder
 from pasi_core.documents.outbox import FolderMessageSink
@@ -47,9 +46,7 @@ def clock():
 
 @pytest.fixture
 def province(db):
-    store.truncate_all(db)
-    document = demo.generate(students=400, seed=5, today=TODAY)
-    store.load(db, {k: v for k, v in document.items() if k != "FormatVersion"})
+    store.load_demo_province(db, students=400, seed=5, today=TODAY)
     return db
 
 
@@ -333,7 +330,8 @@ def test_delivery_retries_and_tells_student_records_how_it_went(province, units,
     assert delivered == sorted(f.path.rsplit("/", 1)[-1] for f in job.files)
     assert not list(provider.glob(".incoming-*"))
     notices = rows(province, t.OutboxMessage, kind=PRINT_JOB_DELIVERED)
-    assert len(notices) == 1 and notices[0]["audience"] == "Student Records"
+    assert sorted(n["audience"] for n in notices) == ["Print Service Provider", "Student Records"]
+    assert json.loads(notices[0]["payload"])["envelopeCounts"] == job.envelope_counts
 
 
 def test_a_job_that_never_gets_through_fails_with_one_notice(province, units, documents, tmp_path):

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from operations.staff_accounts import service as accounts
 from operations.staff_accounts.model import MANAGE_CREDENTIALS
-from pasi_core.app import demo
 from pasi_core.kernel.clock import local_date, utc_now
 from persistence import models as t
 from persistence.database import session_factory
@@ -26,9 +25,8 @@ STUDENTS = 300
 
 
 def load_province(engine, students: int = STUDENTS, seed: int = 7) -> None:
-    store.truncate_all(engine)
-    document = demo.generate(students=students, seed=seed, today=local_date(utc_now(), "America/Edmonton"))
-    store.load(engine, {k: v for k, v in document.items() if k != "FormatVersion"})
+    store.load_demo_province(engine, students=students, seed=seed,
+                             today=local_date(utc_now(), "America/Edmonton"))
     units = SqlUnitOfWorkFactory(session_factory(engine))
     accounts.add_user(units, RECORDS, "Pat Records", PASSWORD, [MANAGE_CREDENTIALS], now=utc_now())
     accounts.add_user(units, VIEWER, "Val Viewer", PASSWORD, [], now=utc_now())

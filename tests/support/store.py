@@ -74,3 +74,12 @@ def truncate_all(engine: Engine) -> None:
         # The audit chain starts again from its genesis, as after init-db.
         connection.execute(text("INSERT INTO audit_chain_head (id, last_sequence, last_hash) "
                                 "VALUES (1, 0, :genesis)"), {"genesis": GENESIS_HASH})
+
+
+def load_demo_province(engine: Engine, *, students: int, seed: int, today) -> None:
+    """Empty the database, then load a generated demo province of ``students`` dated ``today``."""
+    from pasi_core.app import demo
+
+    truncate_all(engine)
+    document = demo.generate(students=students, seed=seed, today=today)
+    load(engine, {k: v for k, v in document.items() if k != "FormatVersion"})
