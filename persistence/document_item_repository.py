@@ -108,33 +108,51 @@ class SqlDocumentItemRepository:
         self._session.execute(update(Item).where(Item.order_id == key.order_id,
                                                  Item.item_number == key.item_number).values(**values))
 
-    def hold(self, key: m.ItemKey, reason: str, errors: Sequence[m.DocumentError], *, by: str, now: datetime) -> None:
-        generation = self._session.execute(select(Item.file_generation).where(
-            Item.order_id == key.order_id, Item.item_number == key.item_number)).scalar_one()
-        self._set(key, status=m.SYSTEM_HOLD, status_change_reason=reason)
-        self._session.execute(insert(t.DocumentError), [
-            {"order_id": key.order_id, "item_number": key.item_number, "generation": generation, "code": e.code,
-             "description": e.description[:300], "created_utc": now, "is_deleted": False} for e in errors])
-        self._session.execute(insert(t.DocumentItemStatusChange),
-                              [self._history(key, m.ORDERED, m.SYSTEM_HOLD, reason, by, now)])
+    def hold(self, holds: Sequence[m.Hold], *, by: str, now: datetime) -> None:
+        if not holds:
+            return
+        generations = {(row.order_id, row.item_number): row.file_generation for row in self._session.execute(
+            select(Item.order_id, Item.item_number, Item.file_generation).where(
+                Item.order_id.in_({h.key.order_id for h in holds})))}
+        self._session.execute(update(Item), [
+            {"order_id": h.key.order_id, "item_number": h.key.item_number, "status": m.SYSTEM_HOLD,
+             "status_change_reason": h.reason} for h in holds])
+        bulk_insert(self._session, t.table(t.DocumentError), [
+            {"order_id": h.key.order_id, "item_number": h.key.item_number,
+             "generation": generations.get((h.key.order_id, h.key.item_number), 0), "code": e.code,
+             "description": e.description[:300], "created_utc": now, "is_deleted": False}
+            for h in holds for e in h.errors])
+        bulk_insert(self._session, t.table(t.DocumentItemStatusChange),
+                    [self._history(h.key, m.ORDERED, m.SYSTEM_HOLD, h.reason, by, now) for h in holds])
 
-    def record_processed(self, item: m.DocumentItem, files: Sequence[m.StoredFile], *, special_handling: str,
-                         by: str, now: datetime) -> None:
-        values: dict = {"status": m.READY_FOR_DELIVERY, "status_change_reason": None,
-                        "special_handling": special_handling, "processed_utc": now}
-        if item.address_from_student and item.address is not None:
-            # The item keeps the address it was printed for (the student's may change later).
-            values.update(address_lines="\n".join(item.address.lines)[:410], city=item.address.city,
-                          province_state=item.address.province_state, postal_code=item.address.postal_code,
-                          country=item.address.country)
-        self._set(item.key, **values)
-        self._session.execute(insert(t.DocumentFile), [
-            {"order_id": item.key.order_id, "item_number": item.key.item_number, "generation": item.generation,
+    def record_processed(self, processed: Sequence[m.Processed], *, by: str, now: datetime) -> None:
+        if not processed:
+            return
+        plain, readdressed = [], []
+        for done in processed:
+            key, address = done.item.key, done.item.address
+            values: dict = {"order_id": key.order_id, "item_number": key.item_number,
+                            "status": m.READY_FOR_DELIVERY, "status_change_reason": None,
+                            "special_handling": done.special_handling, "processed_utc": now}
+            if done.item.address_from_student and address is not None:
+                # The item keeps the address it was printed for (the student's may change later).
+                values.update(address_lines="\n".join(address.lines)[:410], city=address.city,
+                              province_state=address.province_state, postal_code=address.postal_code,
+                              country=address.country)
+                readdressed.append(values)
+            else:
+                plain.append(values)
+        for group in (plain, readdressed):
+            if group:  # one executemany by primary key per shape of row
+                self._session.execute(update(Item), group)
+        bulk_insert(self._session, t.table(t.DocumentFile), [
+            {"order_id": d.item.key.order_id, "item_number": d.item.key.item_number, "generation": d.item.generation,
              "kind": f.kind, "path": f.path, "sha256": f.sha256, "size": f.size, "created_utc": now,
-             "is_deleted": False} for f in files])
-        self._session.execute(insert(t.DocumentItemStatusChange), [
-            self._history(item.key, m.ORDERED, m.PROCESSED, None, by, now),
-            self._history(item.key, m.PROCESSED, m.READY_FOR_DELIVERY, None, by, now)])
+             "is_deleted": False} for d in processed for f in d.files])
+        bulk_insert(self._session, t.table(t.DocumentItemStatusChange), [
+            change for d in processed for change in (
+                self._history(d.item.key, m.ORDERED, m.PROCESSED, None, by, now),
+                self._history(d.item.key, m.PROCESSED, m.READY_FOR_DELIVERY, None, by, now))])
 
     # --- printing -----------------------------------------------------------------------
     def create_print_job(self, kind: str, envelopes: Sequence[m.Envelope], counts: dict[str, int], *,
@@ -254,6 +272,20 @@ class SqlDocumentItemRepository:
             kind=kind, audience=audience, event_key=event_key, asn=asn, payload=json.dumps(payload, sort_keys=True),
             created_utc=now))
         return True
+
+    def add_messages(self, messages: Sequence[m.NewMessage], *, now: datetime) -> int:
+        known = {row.event_key for row in select_in(
+            self._session, lambda match: select(t.OutboxMessage.event_key).where(match(t.OutboxMessage.event_key)),
+            [message.event_key for message in messages])}
+        new, seen = [], set(known)
+        for message in messages:
+            if message.event_key not in seen:
+                seen.add(message.event_key)
+                new.append({"kind": message.kind, "audience": message.audience, "event_key": message.event_key,
+                            "asn": message.asn, "payload": json.dumps(message.payload, sort_keys=True),
+                            "created_utc": now, "delivered_utc": None})
+        bulk_insert(self._session, t.table(t.OutboxMessage), new)
+        return len(new)
 
     def undelivered_messages(self, limit: int) -> list[m.OutboxMessage]:
         statement = select(t.OutboxMessage).where(t.OutboxMessage.delivered_utc.is_(None)).order_by(

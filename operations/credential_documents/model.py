@@ -233,3 +233,30 @@ class ItemRow:
     status: str
     status_change_reason: str | None
     print_job_id: int | None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An item the Credential Processing Agent puts on System Hold, and why."""
+
+    key: ItemKey
+    reason: str
+    errors: tuple[DocumentError, ...]
+
+
+@dataclass(frozen=True)
+class Processed:
+    """An item rendered: its files and its special handling."""
+
+    item: DocumentItem
+    files: tuple[StoredFile, ...]
+    special_handling: str
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    kind: str
+    audience: str
+    event_key: str
+    asn: str | None
+    payload: dict

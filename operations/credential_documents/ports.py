@@ -8,15 +8,17 @@ from datetime import date, datetime
 from typing import Protocol
 
 from .model import (
-    DocumentError,
     DocumentItem,
     Envelope,
+    Hold,
     ItemDetails,
     ItemKey,
     ItemRow,
     MailingAddress,
+    NewMessage,
     OutboxMessage,
     PrintJob,
+    Processed,
     StoredFile,
 )
 
@@ -28,13 +30,12 @@ class DocumentRepository(Protocol):
         without an address gets the student's current mailing address on ``today``."""
         ...
 
-    def hold(self, key: ItemKey, reason: str, errors: Sequence[DocumentError], *, by: str, now: datetime) -> None:
+    def hold(self, holds: Sequence[Hold], *, by: str, now: datetime) -> None:
         """System Hold, with the Document Error rows that say why."""
         ...
 
-    def record_processed(self, item: DocumentItem, files: Sequence[StoredFile], *, special_handling: str,
-                         by: str, now: datetime) -> None:
-        """Processed, then Ready for Delivery, with its files (and the address it was printed
+    def record_processed(self, processed: Sequence[Processed], *, by: str, now: datetime) -> None:
+        """Processed, then Ready for Delivery, with their files (and the address each was printed
         for, when that came from the student)."""
         ...
 
@@ -79,6 +80,10 @@ class DocumentRepository(Protocol):
         """Write an outbox message once: False when ``event_key`` was written before."""
         ...
 
+    def add_messages(self, messages: Sequence[NewMessage], *, now: datetime) -> int:
+        """Write many at once, each once; how many were new."""
+        ...
+
     def undelivered_messages(self, limit: int) -> list[OutboxMessage]: ...
 
     def mark_messages_delivered(self, ids: Sequence[int], now: datetime) -> None: ...
@@ -97,6 +102,10 @@ class DocumentRepository(Protocol):
 class DocumentRenderer(Protocol):
     def render_item(self, item: DocumentItem, credential_title: str) -> dict[str, bytes]:
         """The item's files by kind: the credential and its letter, in the item's language."""
+        ...
+
+    def render_items(self, items: Sequence[tuple[DocumentItem, str]], now: datetime) -> list[dict[str, bytes]]:
+        """:meth:`render_item` for each (item, title), in order, letters dated ``now``."""
         ...
 
     def render_print_file(self, envelopes: Sequence[Envelope], titles: dict[tuple[str, str], str],

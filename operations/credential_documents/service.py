@@ -49,8 +49,11 @@ from .model import (
     TO_STUDENT_RECORDS,
     DocumentItem,
     Envelope,
+    Hold,
     ItemKey,
+    NewMessage,
     PrintJob,
+    Processed,
     StoredFile,
 )
 from .ports import DeliveryFailed, DeliveryTarget, DocumentFiles, DocumentRenderer, MessageSink
@@ -130,24 +133,28 @@ def process_ordered(new_unit_of_work: UnitOfWorkFactory, documents: Documents, *
             if not items:
                 break
             tables = uow.code_tables.load()
-            done = 0
+            holds: list[Hold] = []
+            printable: list[tuple[DocumentItem, str]] = []
             for item in items:
                 title = (credential_title(tables, overrides, item.credential.credential_type, item.language)
                          if item.credential is not None else None)
                 errors = rules.document_errors(item, title_known=title is not None)
                 if errors:
-                    uow.document_items.hold(item.key, rules.hold_reason(errors), errors, by=PROCESSING_AGENT,
-                                            now=now)
-                    held += 1
-                    continue
-                assert title is not None
-                stored = [documents.files.write(item_file_path(item, kind), content, kind)
-                          for kind, content in documents.renderer.render_item(item, title).items()]
-                handling = (SPECIAL_HANDLING_OUTSTANDING if rules.returned_to_student_records(item.delivery_method)
-                            else SPECIAL_HANDLING_NOT_REQUIRED)
-                uow.document_items.record_processed(item, stored, special_handling=handling, by=PROCESSING_AGENT,
-                                                    now=now)
-                done += 1
+                    holds.append(Hold(item.key, rules.hold_reason(errors), tuple(errors)))
+                else:
+                    assert title is not None
+                    printable.append((item, title))
+            # The whole batch is rendered at once: the renderer may spread it over processes.
+            rendered = documents.renderer.render_items(printable, now)
+            done_items = [Processed(item, tuple(documents.files.write(item_file_path(item, kind), content, kind)
+                                                for kind, content in files.items()),
+                                    SPECIAL_HANDLING_OUTSTANDING if rules.returned_to_student_records(
+                                        item.delivery_method) else SPECIAL_HANDLING_NOT_REQUIRED)
+                          for (item, _), files in zip(printable, rendered, strict=True)]
+            uow.document_items.hold(holds, by=PROCESSING_AGENT, now=now)
+            uow.document_items.record_processed(done_items, by=PROCESSING_AGENT, now=now)
+            held += len(holds)
+            done = len(done_items)
             processed += done
             _audit(uow, "ProcessCredentialOrderItems", operator, now, len(items), done)
             uow.commit()
@@ -205,10 +212,9 @@ def _print_group(uow: UnitOfWork, documents: Documents, tables: CodeTables,
     ]
     uow.document_items.attach_print_files(job_id, stored)
     uow.document_items.record_sent(job_id, envelope_list, by=PRINT_PROCESSOR, now=now)
-    for envelope in envelope_list:
-        for item in envelope.items:
-            uow.document_items.add_message(CREDENTIAL_ISSUED, TO_MYPASS, f"{CREDENTIAL_ISSUED}:{item.key}", item.asn,
-                                           _item_payload(item, SENT), now=now)
+    uow.document_items.add_messages([
+        NewMessage(CREDENTIAL_ISSUED, TO_MYPASS, f"{CREDENTIAL_ISSUED}:{item.key}", item.asn, _item_payload(item, SENT))
+        for envelope in envelope_list for item in envelope.items], now=now)
     return PrintJob(job_id, kind, JOB_READY, now, len(group), counts, tuple(stored))
 
 

@@ -32,7 +32,8 @@ class Production:
 
 def production(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Production:
     """Everything from the settings; a bad template or target is a ConfigurationError here."""
-    renderer = PdfRenderer(load_templates(settings.document_templates), clock=clock, time_zone=settings.time_zone)
+    renderer = PdfRenderer(load_templates(settings.document_templates), clock=clock, time_zone=settings.time_zone,
+                           workers=settings.document_workers)
     return Production(
         service.Documents(renderer, DocumentFolder(settings.documents_dir)),
         delivery_target(settings.print_delivery, client_key=settings.print_sftp_key,

@@ -105,6 +105,8 @@ class Settings:
     print_sftp_known_hosts: str | None = None
     outbox_dir: str = str(Path("var") / "outbox")
     """Where the outbox's messages are written for myPass and Student Records (PASI_OUTBOX_DIR)."""
+    document_workers: int = 2
+    """Processes that render credential PDFs in parallel (PASI_DOCUMENT_WORKERS)."""
     documents_interval: int = 60
     """Seconds between the job runner's document rounds (process, print, deliver, notify); 0: never
     (PASI_DOCUMENTS_INTERVAL)."""
@@ -158,6 +160,7 @@ class Settings:
             print_sftp_known_hosts=env.get("PASI_PRINT_SFTP_KNOWN_HOSTS") or None,
             outbox_dir=env.get("PASI_OUTBOX_DIR") or defaults.outbox_dir,
             documents_interval=_int(env, "PASI_DOCUMENTS_INTERVAL", defaults.documents_interval, 0),
+            document_workers=_int(env, "PASI_DOCUMENT_WORKERS", defaults.document_workers),
         )
         settings.validate()
         return settings

@@ -137,6 +137,24 @@ def test_the_credential_and_its_letter_show_the_award_in_the_items_language(prov
         assert pdf.render_png(paths["Credential"], tmp_path / f"credential-{language}")[0].stat().st_size > 5000
 
 
+def test_rendering_in_worker_processes_makes_the_same_pdfs(province, units, documents, tmp_path):
+    bulk_run(units)
+    service.process_ordered(units, documents, clock=clock)
+    alone = {f["path"]: f["sha256"] for f in live_files(province)}
+    with province.begin() as connection:  # the same items, Ordered again
+        connection.execute(t.DocumentFile.__table__.delete())
+        connection.execute(t.DocumentItemStatusChange.__table__.delete())
+        connection.execute(update(t.DocumentOrderItem).where(
+            t.DocumentOrderItem.status == "ReadyForDelivery").values(status="Ordered"))
+    parallel = PdfRenderer(load_templates(), clock=clock, workers=2)
+    try:
+        service.process_ordered(units, service.Documents(parallel, DocumentFolder(tmp_path / "parallel")),
+                                clock=clock)
+    finally:
+        parallel.close()
+    assert {f["path"]: f["sha256"] for f in live_files(province)} == alone
+
+
 def test_processing_again_makes_no_second_file(province, units, documents):
     bulk_run(units)
     service.process_ordered(units, documents, clock=clock)
@@ -146,24 +164,25 @@ def test_processing_again_makes_no_second_file(province, units, documents):
     assert live_files(province) == files
 
 
-class CrashingRenderer:
-    """Renders ``survive`` items, then fails as a killed process would."""
+class CrashingFiles:
+    """Writes ``survive`` files, then fails as a killed process would: the batch in progress has
+    files on disk that its transaction never recorded."""
 
-    def __init__(self, renderer, survive: int):
-        self.renderer, self.left = renderer, survive
-        self.title_overrides = renderer.title_overrides
+    def __init__(self, files, survive: int):
+        self.files, self.left = files, survive
+        self.root = files.root
 
-    def render_item(self, item, title):
+    def write(self, path, content, kind):
         if self.left == 0:
             raise RuntimeError("the power went out")
         self.left -= 1
-        return self.renderer.render_item(item, title)
+        return self.files.write(path, content, kind)
 
 
 def test_a_crash_in_the_middle_of_a_batch_resumes_without_duplicates(province, units, documents):
     bulk_run(units)
     printable = [i for i in items(province, status="Ordered") if i["address_lines"]]
-    crashing = service.Documents(CrashingRenderer(documents.renderer, survive=65), documents.files)
+    crashing = service.Documents(documents.renderer, CrashingFiles(documents.files, survive=130))
     with pytest.raises(RuntimeError):
         service.process_ordered(units, crashing, clock=clock, batch=30)
     done_before = len(items(province, status="ReadyForDelivery"))
