@@ -46,8 +46,8 @@ from persistence.unit_of_work import SqlUnitOfWorkFactory  # noqa: E402
 
 PROBE_RECORDS, BATCH_RECORDS = 10, 1000
 PROBE_STUDENTS = 600
-"""Each phase's probe works on students of its own, all starting without marks: the phases compare
-like with like (a probe's requests grow costlier as its students gain registrations)."""
+"""Each phase's probe works on students, an exam and sittings of its own, all starting without
+marks: the phases compare like with like."""
 
 
 def now() -> datetime:
@@ -97,18 +97,18 @@ def main() -> None:
     schema.upgrade(engine)
     load_document(session_factory(engine), bulk_province(args.students))
     phases = ("A", "B", "C", "A2", "B2")
-    school = load_reference_data(args.database_url, "S.9902", PROBE_STUDENTS * (len(phases) + 1), seed=1)
+    # Each phase's probe has students, an exam and sittings of its own (the cost of a registration
+    # grows with the sitting's registrations).
+    schools = {phase: load_reference_data(args.database_url, "S.9902", PROBE_STUDENTS, seed=10 + i)
+               for i, phase in enumerate(("warm-up", *phases))}
     ministry = load_reference_data(args.database_url, "O.1", 3 * BATCH_RECORDS, seed=2)
     print(f"database: {engine.dialect.name}; {args.students} students for the bulk run; {os.cpu_count()} CPUs")
     process, url = start_server(args.database_url, workdir)
     try:
         settings = dict(seed=7, base_url=url)
         probe_stats = {phase: Stats() for phase in phases}
-        slices = {phase: school.students[i * PROBE_STUDENTS:(i + 1) * PROBE_STUDENTS]
-                  for i, phase in enumerate(("warm-up", *phases))}
-
         def probe(phase: str) -> Client:
-            return Client(0, school, slices[phase], SimpleNamespace(
+            return Client(0, schools[phase], schools[phase].students, SimpleNamespace(
                 organization="S.9902", records_per_request=PROBE_RECORDS, **settings),
                 probe_stats.get(phase, Stats()))
 

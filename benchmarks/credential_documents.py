@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--students", type=int, default=33_000)
     parser.add_argument("--keep", action="store_true", help="keep the PDFs (default: removed afterwards)")
+    parser.add_argument("--workers", type=int, default=2, help="rendering processes (PASI_DOCUMENT_WORKERS)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="pasi-documents-bench-"))
     url = args.database_url or f"sqlite:///{workdir}/documents.sqlite3"
@@ -75,7 +76,8 @@ def main() -> None:
           f"{time.perf_counter() - started:.0f} s (not timed); {os.cpu_count()} CPUs; peak RSS so far "
           f"{peak_mb():.0f} MB")
 
-    documents = service.Documents(PdfRenderer(load_templates(), clock=now), DocumentFolder(workdir / "documents"))
+    renderer = PdfRenderer(load_templates(), clock=now, workers=args.workers)
+    documents = service.Documents(renderer, DocumentFolder(workdir / "documents"))
     timings = {}
     started = time.perf_counter()
     processed = service.process_ordered(units, documents, clock=now)
@@ -89,10 +91,12 @@ def main() -> None:
     started = time.perf_counter()
     messages = service.deliver_messages(units, FolderMessageSink(workdir / "outbox"), clock=now)
     timings["notify"] = time.perf_counter() - started
+    renderer.close()
     total = sum(timings.values())
     pages = sum(1 + 1 for _ in range(processed.processed))
-    print(f"process: {processed.processed} items rendered (credential + letter), {processed.held} on System Hold, "
-          f"in {timings['process']:.1f} s ({processed.processed / timings['process']:.0f} items/s)")
+    print(f"process: {processed.processed} items rendered (credential + letter) by {args.workers} process(es), "
+          f"{processed.held} on System Hold, in {timings['process']:.1f} s "
+          f"({processed.processed / timings['process']:.0f} items/s)")
     print(f"print: {len(jobs)} print job(s), {sum(j.item_count for j in jobs)} items, {pages} pages, "
           f"in {timings['print']:.1f} s")
     print(f"deliver: {delivered.delivered} job(s) in {timings['deliver']:.1f} s; notify: {messages} messages in "
