@@ -4,6 +4,7 @@ and the outbox; each re-run and interruption checked for duplicates."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -388,3 +389,32 @@ def test_the_outbox_is_handed_over_once(province, units, documents, tmp_path):
         assert connection.execute(select(t.OutboxMessage.id).where(t.OutboxMessage.delivered_utc.is_(None))).first() \
             is None
         connection.execute(update(t.OutboxMessage).values(delivered_utc=None))
+
+
+@pytest.mark.postgres_only
+def test_two_processors_at_once_take_different_items(province, units, documents):
+    """SKIP LOCKED: two job runners processing at the same time never render an item twice (on
+    SQLite the writing transaction already admits one at a time)."""
+    bulk_run(units)
+    ordered = len(items(province, status="Ordered"))
+    summaries: list = []
+    errors: list = []
+
+    def work():
+        try:
+            summaries.append(service.process_ordered(units, documents, clock=clock, batch=20))
+        except Exception as failure:  # reported below
+            errors.append(failure)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert not errors, errors
+    assert sum(s.processed + s.held for s in summaries) == ordered
+    started = [(h["order_id"], h["item_number"]) for h in rows(province, t.DocumentItemStatusChange)
+               if h["from_status"] == "Ordered"]
+    assert len(started) == len(set(started)) == ordered, "each item was taken by one processor"
+    files = live_files(province)
+    assert len(files) == len({(f["order_id"], f["item_number"], f["kind"]) for f in files})
