@@ -93,7 +93,7 @@ def main() -> None:
     timings["notify"] = time.perf_counter() - started
     renderer.close()
     total = sum(timings.values())
-    pages = sum(1 + 1 for _ in range(processed.processed))
+    pages = 2 * processed.processed  # each item: its letter and one credential
     print(f"process: {processed.processed} items rendered (credential + letter) by {args.workers} process(es), "
           f"{processed.held} on System Hold, in {timings['process']:.1f} s "
           f"({processed.processed / timings['process']:.0f} items/s)")

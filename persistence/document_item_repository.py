@@ -264,14 +264,7 @@ class SqlDocumentItemRepository:
     # --- outbox -------------------------------------------------------------------------
     def add_message(self, kind: str, audience: str, event_key: str, asn: str | None, payload: dict, *,
                     now: datetime) -> bool:
-        exists = self._session.execute(select(t.OutboxMessage.id).where(
-            t.OutboxMessage.event_key == event_key)).scalar()
-        if exists is not None:
-            return False
-        self._session.execute(insert(t.OutboxMessage).values(
-            kind=kind, audience=audience, event_key=event_key, asn=asn, payload=json.dumps(payload, sort_keys=True),
-            created_utc=now))
-        return True
+        return self.add_messages([m.NewMessage(kind, audience, event_key, asn, payload)], now=now) == 1
 
     def add_messages(self, messages: Sequence[m.NewMessage], *, now: datetime) -> int:
         known = {row.event_key for row in select_in(

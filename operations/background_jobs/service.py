@@ -53,7 +53,7 @@ def recover_orphans(new_unit_of_work: UnitOfWorkFactory, *, host: str, is_alive:
     return released
 
 
-def _where(error: BaseException) -> str:
+def where_it_failed(error: BaseException) -> str:
     """The exception's type and innermost frame: enough to diagnose, no values."""
     frames = traceback.extract_tb(error.__traceback__)
     place = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
@@ -82,7 +82,7 @@ def run_next(new_unit_of_work: UnitOfWorkFactory, handlers: Mapping[str, Handler
         log.info("job %d (%s %d) started, attempt %d", job.id, job.kind, job.subject_id, job.attempts)
         handler(job, stopping)
     except Exception as failure:  # noqa: BLE001 - the job is marked failed; the runner goes on
-        error = _where(failure)
+        error = where_it_failed(failure)
         log.error("job %d (%s %d) failed: %s", job.id, job.kind, job.subject_id, error)
     finally:
         stop.set()

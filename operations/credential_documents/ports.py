@@ -3,7 +3,7 @@ of PDFs, a folder of document files, a delivery target (the print service provid
 for outbox messages."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -100,12 +100,14 @@ class DocumentRepository(Protocol):
 
 
 class DocumentRenderer(Protocol):
-    def render_item(self, item: DocumentItem, credential_title: str) -> dict[str, bytes]:
-        """The item's files by kind: the credential and its letter, in the item's language."""
+    @property
+    def title_overrides(self) -> Mapping[tuple[str, str], str]:
+        """Credential titles by (Credential Type code, language) that the templates set."""
         ...
 
     def render_items(self, items: Sequence[tuple[DocumentItem, str]], now: datetime) -> list[dict[str, bytes]]:
-        """:meth:`render_item` for each (item, title), in order, letters dated ``now``."""
+        """Each (item, credential title)'s files by kind, in order: the credential and its letter
+        in the item's language, the letter dated ``now``."""
         ...
 
     def render_print_file(self, envelopes: Sequence[Envelope], titles: dict[tuple[str, str], str],

@@ -36,7 +36,6 @@ NO_ADDRESS = "NoAddress"
 NO_CREDENTIAL = "CredentialNotFound"
 RESCINDED = "CredentialRescinded"
 NO_TITLE = "NoCredentialTitle"
-NOT_A_CREDENTIAL = "NotACredentialDocument"
 
 
 class DocumentStatusRefused(PasiError):
@@ -64,8 +63,7 @@ def document_errors(item: DocumentItem, *, title_known: bool) -> list[DocumentEr
     if not address_is_complete(item.address):
         errors.append(DocumentError(NO_ADDRESS, "The recipient has no complete current mailing address."))
     if item.credential is None:
-        errors.append(DocumentError(NOT_A_CREDENTIAL if item.document_type == "" else NO_CREDENTIAL,
-                                    "The order item names no awarded credential."))
+        errors.append(DocumentError(NO_CREDENTIAL, "The order item names no awarded credential."))
     elif item.credential.is_deleted:
         errors.append(DocumentError(RESCINDED, "The credential was rescinded after it was ordered."))
     elif not title_known:

@@ -54,7 +54,6 @@ from .model import (
     NewMessage,
     PrintJob,
     Processed,
-    StoredFile,
 )
 from .ports import DeliveryFailed, DeliveryTarget, DocumentFiles, DocumentRenderer, MessageSink
 
@@ -125,7 +124,7 @@ def process_ordered(new_unit_of_work: UnitOfWorkFactory, documents: Documents, *
                     time_zone: str = PROVINCE_TIME_ZONE) -> ProcessSummary:
     """Validate every Ordered credential item and render it, batch by batch, until none is left."""
     processed = held = 0
-    overrides = getattr(documents.renderer, "title_overrides", {})
+    overrides = documents.renderer.title_overrides
     while not stopping():
         with new_unit_of_work() as uow:
             now = clock()
@@ -167,7 +166,7 @@ def print_ready(new_unit_of_work: UnitOfWorkFactory, documents: Documents, *, cl
                 operator: str | None = None, time_zone: str = PROVINCE_TIME_ZONE) -> list[PrintJob]:
     """Gather every Ready for Delivery item into print jobs (one for the print service provider to
     mail, one for what comes back to Student Records), and mark them Sent for Delivery."""
-    overrides = getattr(documents.renderer, "title_overrides", {})
+    overrides = documents.renderer.title_overrides
     with new_unit_of_work() as uow:
         now = clock()
         items = uow.document_items.claim_items(READY_FOR_DELIVERY, 10**9, local_date(now, time_zone))
@@ -372,6 +371,3 @@ def _audit(uow: UnitOfWork, operation: str, operator: str | None, now: datetime,
         remote_address=None, outcome="ok", rule_id=None, record_count=records, accepted_count=accepted,
         duration_ms=0, request_hash=None, record_outcomes=None, operator=operator))
 
-
-def stored_file_names(files: Sequence[StoredFile]) -> list[str]:
-    return [f.path.rsplit("/", 1)[-1] for f in files]

@@ -45,20 +45,19 @@ class Courtesy:
     when a request arrived in the last few seconds, it waits before the next chunk.  With no one
     else about, the job runs flat out."""
 
-    def __init__(self, new_unit_of_work: UnitOfWorkFactory, stop: threading.Event | _Event,
+    def __init__(self, new_unit_of_work: UnitOfWorkFactory, stopping: Callable[[], bool],
                  clock: Callable[[], datetime] = utc_now):
-        self._new_unit_of_work, self._stop, self._clock = new_unit_of_work, stop, clock
+        self._new_unit_of_work, self._stopping, self._clock = new_unit_of_work, stopping, clock
         self._last = time.monotonic()
-        self.waited = 0.0
 
     def __call__(self) -> bool:
         worked = time.monotonic() - self._last
-        if not self._stop.is_set() and self._clients_active():
-            pause = min(worked * YIELD_FACTOR, MAX_YIELD_SECONDS)
-            self._stop.wait(pause)
-            self.waited += pause
+        if not self._stopping() and self._clients_active():
+            deadline = time.monotonic() + min(worked * YIELD_FACTOR, MAX_YIELD_SECONDS)
+            while not self._stopping() and time.monotonic() < deadline:
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         self._last = time.monotonic()
-        return self._stop.is_set()
+        return self._stopping()
 
     def _clients_active(self) -> bool:
         try:
@@ -71,7 +70,7 @@ class Courtesy:
 def handlers(settings: Settings, new_unit_of_work: UnitOfWorkFactory) -> dict[str, jobs.Handler]:
     def bulk_award_run(job: Job, stopping) -> None:
         # A job taken over after its runner died retries the orders left refused, like resume.
-        courtesy = Courtesy(new_unit_of_work, _Event(stopping))
+        courtesy = Courtesy(new_unit_of_work, stopping)
         bulk.process_run(new_unit_of_work, job.subject_id, clock=utc_now, time_zone=settings.time_zone,
                          retry_failed_orders=job.attempts > 1, chunk=settings.bulk_chunk_size,
                          stopping=courtesy)
@@ -79,33 +78,11 @@ def handlers(settings: Settings, new_unit_of_work: UnitOfWorkFactory) -> dict[st
     return {BULK_AWARD_RUN: bulk_award_run}
 
 
-class _Event:
-    """A stop flag read through a callable, as a threading.Event for :class:`Courtesy`."""
-
-    def __init__(self, stopping: Callable[[], bool]):
-        self._stopping = stopping
-
-    def is_set(self) -> bool:
-        return self._stopping()
-
-    def wait(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self._stopping() and time.monotonic() < deadline:
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-
-
 def _documents_round(new_unit_of_work: UnitOfWorkFactory, documents: Production, stop: threading.Event) -> None:
     try:
-        run_round(new_unit_of_work, documents, stopping=Courtesy(new_unit_of_work, stop))
+        run_round(new_unit_of_work, documents, stopping=Courtesy(new_unit_of_work, stop.is_set))
     except Exception as failure:  # noqa: BLE001 - logged by type and place; the next round tries again
-        log.error("credential documents round failed: %s at %s", type(failure).__name__, _where(failure))
-
-
-def _where(failure: BaseException) -> str:
-    frame = failure.__traceback__
-    while frame is not None and frame.tb_next is not None:
-        frame = frame.tb_next
-    return f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame is not None else "?"
+        log.error("credential documents round failed: %s", jobs.where_it_failed(failure))
 
 
 def runner_name() -> str:
