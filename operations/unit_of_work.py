@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from operations.construct_document_order.ports import DocumentOrderRepository
     from operations.credential_documents.ports import DocumentRepository
     from operations.credentials_to_review.ports import ReviewRepository
+    from operations.get_diploma_exam_mark.ports import ExamMarkReader
+    from operations.get_student_credentials.ports import StudentRecordReader
     from operations.replay import ReplayStore
     from operations.staff_accounts.ports import StaffRepository
     from operations.submit_credential_awarding_multiple.ports import CredentialRepository
@@ -65,6 +67,16 @@ class UnitOfWork(Protocol):
 
     @property
     def exam_marks(self) -> ExamMarkRepository: ...
+
+    @property
+    def exam_mark_reads(self) -> ExamMarkReader:
+        """The read side of exam marks (Get and IsDataAvailable); never locks."""
+        ...
+
+    @property
+    def student_records(self) -> StudentRecordReader:
+        """A student's credentials and document orders, for the PASISystem Get services."""
+        ...
 
     @property
     def credentials(self) -> CredentialRepository: ...

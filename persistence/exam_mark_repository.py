@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from operations.submit_diploma_exam_mark import model as m
@@ -53,7 +53,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
     asns |= {row.asn for row in select_in(
         session, lambda match: select(t.ExamMark.asn).where(match(t.ExamMark.ref_id)), ref_ids)}
 
-    students = _load_people(session, asns)
+    students = load_people(session, asns)
     person_asns = set(students)
     if lock:
         # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
@@ -73,7 +73,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
         c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
     if lock:
         lock_rows(session, t.ExamSitting.ref_id, incoming_sittings)
-    sittings = _load_sittings(session, sitting_ids)
+    sittings = load_sittings(session, sitting_ids)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
 
     mark_refs = set(marks)
@@ -88,13 +88,13 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
                       if mark.registration_request_ref_id}),
         waived_fees=_load_waived_fees(session, person_asns),
         fee_links=_load_fee_links(session, mark_refs),
-        enrolments=_load_enrolments(session, person_asns),
+        enrolments=load_enrolments(session, person_asns),
         activity_school_years=_load_activity(session, asns),
         codes=codes,
     )
 
 
-def _load_people(session: Session, asns: set[str]) -> dict[str, Student]:
+def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     """The students named, plus every ASN linked to them (Primary and Secondaries)."""
     first = select_in(session, lambda match: select(
         t.Student.asn, t.Student.primary_asn).where(match(t.Student.asn)), asns)
@@ -106,24 +106,31 @@ def _load_people(session: Session, asns: set[str]) -> dict[str, Student]:
 
 
 def _load_marks(session: Session, asns: set[str], ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
-    rows = select_in(session, lambda match: select(t.ExamMark).where(match(t.ExamMark.asn)), asns)
-    rows += select_in(session, lambda match: select(t.ExamMark).where(
-        match(t.ExamMark.ref_id)), ref_ids)
-    by_ref = {row.ExamMark.ref_id: row.ExamMark for row in rows}
-    components: dict[str, list[t.ExamMarkComponent]] = defaultdict(list)
-    for row in select_in(session, lambda match: select(t.ExamMarkComponent).where(
-            match(t.ExamMarkComponent.exam_mark_ref_id)), by_ref):
-        components[row.ExamMarkComponent.exam_mark_ref_id].append(row.ExamMarkComponent)
+    marks = t.table(t.ExamMark)
+    rows = select_in(session, lambda match: select(*marks.c).where(match(marks.c.asn)), asns)
+    rows += select_in(session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)
+    by_ref = {row.ref_id: row for row in rows}
+    return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
+
+
+def stored_marks(session: Session, by_ref: dict[str, Row]) -> dict[str, tuple[m.StoredExamMark, Row]]:
+    """Exam mark rows (Core rows of every column: ORM objects cost more to build than all the
+    rest of a read) as plain marks, each with its components in their stored order."""
+    table = t.table(t.ExamMarkComponent)
+    components: dict[str, list[Row]] = defaultdict(list)
+    for row in select_in(session, lambda match: select(*table.c).where(
+            match(table.c.exam_mark_ref_id)), by_ref):
+        components[row.exam_mark_ref_id].append(row)
     marks = {}
     for ref, row in by_ref.items():
         parts = tuple(m.ComponentMark(c.status, c.sitting_ref_id, c.mark_value, c.mark_format,
                                       c.maximum_mark, c.form_id, c.supplied_contact_name)
                       for c in sorted(components[ref], key=lambda c: c.position))
-        marks[ref] = m.StoredExamMark(
+        marks[ref] = (m.StoredExamMark(
             mark=m.ExamMark(row.ref_id, row.asn, row.exam_ref_id, row.status, row.mark_value,
                             row.is_rescored, row.is_deleted, parts),
             version=row.version, registration_request_ref_id=row.registration_request_ref_id,
-            asn_set_by_linking=row.asn_set_by_linking)
+            asn_set_by_linking=row.asn_set_by_linking), row)
     return marks
 
 
@@ -147,7 +154,7 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
     return exams
 
 
-def _load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
+def load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
     statement = lambda match: select(t.ExamSitting, t.Organization.name,
                                      t.Organization.authority_code).outerjoin(
         t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
@@ -199,7 +206,7 @@ def _load_fee_links(session: Session, mark_refs: set[str]) -> dict[str, str]:
     return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in rows}
 
 
-def _load_enrolments(session: Session, asns: set[str]) -> Enrolments:
+def load_enrolments(session: Session, asns: set[str]) -> Enrolments:
     rows = select_in(session, lambda match: select(
         t.SchoolEnrolment.asn, t.SchoolEnrolment.school_code, t.SchoolEnrolment.school_year,
         t.Organization.authority_code).join(

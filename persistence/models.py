@@ -181,7 +181,8 @@ class ExamMark(Base):
     mark_value: Mapped[str | None] = mapped_column(String(10))
     is_rescored: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    version: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(BigInteger, index=True)
+    """IsDataAvailable reads marks by version (ix_exam_mark_version)."""
     registration_request_ref_id: Mapped[str | None] = mapped_column(
         GUID, ForeignKey("registration_request.ref_id"))
     asn_set_by_linking: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -30,10 +30,12 @@ from persistence.credential_review_repository import SqlCredentialReviewReposito
 from persistence.database import READ_ONLY
 from persistence.document_item_repository import SqlDocumentItemRepository
 from persistence.document_order_repository import SqlDocumentOrderRepository
+from persistence.exam_mark_reader import SqlExamMarkReader
 from persistence.exam_mark_repository import SqlExamMarkRepository
 from persistence.job_queue import SqlJobQueue
 from persistence.replay import SqlReplayStore
 from persistence.staff_repository import SqlStaffRepository
+from persistence.student_record_reader import SqlStudentRecordReader
 from persistence.versions import SqlVersionSource
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -82,6 +84,14 @@ class SqlUnitOfWork:
     @cached_property
     def exam_marks(self) -> SqlExamMarkRepository:
         return SqlExamMarkRepository(self.session)
+
+    @cached_property
+    def exam_mark_reads(self) -> SqlExamMarkReader:
+        return SqlExamMarkReader(self.session)
+
+    @cached_property
+    def student_records(self) -> SqlStudentRecordReader:
+        return SqlStudentRecordReader(self.session)
 
     @cached_property
     def credentials(self) -> SqlCredentialRepository:

@@ -27,9 +27,10 @@ from pasi_core.kernel.code_tables import (
 )
 from pasi_core.kernel.rejections import Violation
 from pasi_core.kernel.rule_catalogue import RULE_40500_MINISTRY_TEMPLATE
-from pasi_core.kernel.school_years import display_school_year, school_year_of
+from pasi_core.kernel.school_years import display_school_year
 from pasi_core.kernel.students import Student, is_well_formed_asn
 
+from .access import is_written_at_callers_schools, may_access_student
 from .book import MarkBook
 from .fees import assess_registration_fee
 from .model import (
@@ -736,43 +737,19 @@ def _is_letter_grade(check: MarkCheck, value: str, school_year: int) -> bool:
 
 
 def _may_access_student(check: MarkCheck, student: Student) -> bool:
-    """Student association (rule 9059, docs/decisions.md).
-
-    The Ministry reaches every student.  A school reaches students enrolled
-    with it in the current or previous school year, or registered to write
-    at it; an authority reaches students enrolled in its schools in those
-    years.
-    """
-    caller = check.caller
-    if caller.is_ministry:
-        return True
-    current = school_year_of(check.today)
-    years = {current, current - 1}
-    enrolments = check.book.enrolments
-    schools = {(school, year) for asn in check.book.linked_asns(student.asn)
-               for school, year in enrolments.schools_by_student.get(asn, ())}
-    if caller.is_school:
-        if any(school == caller.organization_code and year in years for school, year in schools):
-            return True
-        return caller.organization_code in check.book.registered_writing_centres(student.asn, check.now)
-    if caller.is_authority:
-        return any(enrolments.authority_of_school.get(school) == caller.organization_code
-                   and year in years for school, year in schools)
-    return False
+    """Student association (rule 9059): :func:`.access.may_access_student` over the batch's book."""
+    book = check.book
+    schools_by_student = book.enrolments.schools_by_student
+    enrolments = [pair for asn in book.linked_asns(student.asn)
+                  for pair in schools_by_student.get(asn, ())]
+    return may_access_student(check.caller, check.today, enrolments,
+                              book.enrolments.authority_of_school,
+                              lambda: book.registered_writing_centres(student.asn, check.now))
 
 
 def _written_at_callers_schools(check: MarkCheck, mark: ExamMark) -> bool:
-    """Is any sitting of the mark at the caller's school (or, for an authority, one of its schools)?"""
-    caller = check.caller
-    for component in mark.components:
-        sitting = check.book.sitting(component.sitting_ref_id)
-        if sitting is None:
-            continue
-        if caller.is_school and sitting.writing_centre_code == caller.organization_code:
-            return True
-        if caller.is_authority and sitting.writing_centre_authority == caller.organization_code:
-            return True
-    return False
+    return is_written_at_callers_schools(
+        check.caller, (check.book.sitting(component.sitting_ref_id) for component in mark.components))
 
 
 def _canonical(mark: ExamMark) -> ExamMark:

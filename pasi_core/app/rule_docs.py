@@ -8,7 +8,8 @@ from pasi_core.kernel.rule_catalogue import CATALOGUE
 
 RULE_MODULES = ("operations.submit_diploma_exam_mark.rules",
                 "operations.submit_credential_awarding_multiple.rules",
-                "operations.construct_document_order.rules")
+                "operations.construct_document_order.rules",
+                "operations.is_data_available.rules")
 _FUNCTION = re.compile(r"^rule_(\d+)_")
 
 

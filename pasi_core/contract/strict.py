@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from spyne.model import SimpleModel
 from spyne.model.complex import Array
-from spyne.model.primitive import Boolean, DateTime, Integer32, Long, Unicode
+from spyne.model.primitive import Boolean, Date, DateTime, Integer32, Long, Unicode
 
 XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
 
@@ -54,6 +54,7 @@ def named_string(name: str, namespace: str, *, max_len: int, min_len: int = 1,
 
 __all__ = [
     "Boolean",
+    "Date",
     "DateTime",
     "Integer32",
     "Long",

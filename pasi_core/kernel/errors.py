@@ -48,6 +48,10 @@ class ErrorDetail:
     line: int | None = None
 
 
+SCHEMA_FAULT = "Client.SchemaValidationError"
+"""The fault code of rule 3001 (docs/contract.md), whoever finds the error."""
+
+
 class RequestRejected(PasiError):
     """A whole request is refused by a request-level rule (3001, 3002, 100x, 5001).
 

@@ -71,6 +71,19 @@ _RULES: tuple[Rule, ...] = (
     Rule(3002, "Request Not Structured Correctly",
          "Invalid Request. The request was not structured correctly.",
          _doc(3002)),
+    # IsDataAvailable's notification types, returned inside a 3001 fault as PASI does.
+    Rule(3005, "Notification Type is Invalid",
+         "Invalid Type and/or School Year. The Type must be a valid Type and if a School Year is "
+         "provided it must be between 1905 and 2100. ({SyncTypes})",
+         _doc(3005)),
+    Rule(3006, "Unexpected School Year Filter",
+         "Unexpected School Year. The School Year must not be provided with the following "
+         "Types: ({SyncTypes})",
+         _doc(3006)),
+    Rule(3008, "Missing School Year Filter",
+         "Missing School Year. The School Year must be provided with the following Types: "
+         "({SyncTypes})",
+         _doc(3008)),
     Rule(5001, "Missing Organization Code",
          "Invalid Request. An Organization Code must be provided in the Caller Information.",
          _BUSINESS + "validation_rules_between_1_and_9999.html", message_is_ours=True),

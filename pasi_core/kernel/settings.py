@@ -86,6 +86,12 @@ class Settings:
     max_buffered_bytes: int = 256 * 1024 * 1024
     """Request bodies the front holds in memory at once, all connections together."""
 
+    sync_max_per_type: int = 10_000
+    """IsDataAvailable: changes answered per notification type in one call; the client pages on
+    from the MaxPASICoreVersion returned (PASI's cap is 150,000)."""
+    sync_max_total: int = 40_000
+    """IsDataAvailable: changes answered in one call, all types together (PASI's: about 600,000)."""
+
     bulk_chunk_size: int = 500
     """Students awarded (then ordered) per transaction in a bulk run; a smaller chunk loses less
     work to an interruption, a larger one commits less often."""
@@ -152,6 +158,8 @@ class Settings:
             time_zone=env.get("PASI_TIME_ZONE") or defaults.time_zone,
             secret_key=env.get("PASI_SECRET_KEY") or None,
             secret_key_file=env.get("PASI_SECRET_KEY_FILE") or defaults.secret_key_file,
+            sync_max_per_type=_int(env, "PASI_SYNC_MAX_PER_TYPE", defaults.sync_max_per_type),
+            sync_max_total=_int(env, "PASI_SYNC_MAX_TOTAL", defaults.sync_max_total),
             bulk_chunk_size=_int(env, "PASI_BULK_CHUNK_SIZE", defaults.bulk_chunk_size),
             documents_dir=env.get("PASI_DOCUMENTS_DIR") or defaults.documents_dir,
             document_templates=env.get("PASI_DOCUMENT_TEMPLATES") or None,

@@ -15,7 +15,6 @@ from pasi_core.kernel.errors import ErrorDetail, RequestRejected
 
 SOAP11_ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
 
-SCHEMA_FAULT = "Client.SchemaValidationError"
 STRUCTURE_FAULT = "Client.RequestNotStructuredCorrectly"
 SERVER_FAULT = "Server"
 

@@ -16,6 +16,10 @@ from spyne.interface.wsdl import Wsdl11
 from spyne.protocol.soap import Soap11
 
 from operations.construct_document_order.endpoint import CONSTRUCT_DOCUMENT_ORDER
+from operations.get_diploma_exam_mark.endpoint import GET_DIPLOMA_EXAM_MARK
+from operations.get_document_orders.endpoint import GET_DOCUMENT_ORDERS
+from operations.get_student_credentials.endpoint import GET_STUDENT_CREDENTIALS
+from operations.is_data_available.endpoint import IS_DATA_AVAILABLE
 from operations.soap_operation import SoapOperation
 from operations.submit_credential_awarding_multiple.endpoint import SUBMIT_CREDENTIAL_AWARDING_MULTIPLE
 from operations.submit_diploma_exam_mark.endpoint import SUBMIT_DIPLOMA_EXAM_MARK
@@ -39,9 +43,11 @@ from pasi_core.soap.pipeline import Published
 from pasi_core.soap.validation import RequestSchema
 
 ENDPOINTS: dict[str, tuple[str, tuple[SoapOperation, ...]]] = {
-    "PASIService": (namespaces.PASI_SERVICE, (SUBMIT_DIPLOMA_EXAM_MARK,)),
+    "PASIService": (namespaces.PASI_SERVICE, (SUBMIT_DIPLOMA_EXAM_MARK, GET_DIPLOMA_EXAM_MARK,
+                                              IS_DATA_AVAILABLE)),
     "PASISystem": (namespaces.PASI_SYSTEM, (SUBMIT_CREDENTIAL_AWARDING_MULTIPLE,
-                                            CONSTRUCT_DOCUMENT_ORDER)),
+                                            CONSTRUCT_DOCUMENT_ORDER, GET_STUDENT_CREDENTIALS,
+                                            GET_DOCUMENT_ORDERS)),
 }
 """Endpoint name -> (target namespace, the operations it serves)."""
 

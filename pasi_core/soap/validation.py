@@ -25,8 +25,7 @@ from lxml import etree
 
 from operations.soap_operation import RecordList
 from pasi_core.kernel import rule_catalogue
-from pasi_core.kernel.errors import ErrorDetail, RequestRejected
-from pasi_core.soap.faults import SCHEMA_FAULT
+from pasi_core.kernel.errors import SCHEMA_FAULT, ErrorDetail, RequestRejected
 
 MAX_LISTED_ERRORS = 100
 _NAMESPACE = re.compile(r"\{(?:urn|https?):[^{}]*\}")

@@ -37,6 +37,8 @@ Overrides = dict[str, str | None]
 
 
 def _longest_string(xsd_type) -> str:
+    if getattr(xsd_type, "enumeration", None):  # AvailabilityStatus: its longest value
+        return max(xsd_type.enumeration, key=len)
     limit = xsd_type.max_length or 1000
     for length in range(limit, 0, -1):
         for character in REPEATED_CHARACTERS:

@@ -3,7 +3,9 @@ live server publishes, over mutual TLS with the registered demo certificates.
 
 The node script (``tests/e2e/clients/node/client.js``) creates a diploma exam registration as the
 demo school, updates it with its new version, sends a record the rules reject and a request the
-schema refuses, then, as the Ministry on PASISystem, awards a credential and orders its document.
+schema refuses, then, as the Ministry on PASISystem, awards a credential and orders its document;
+last it reads back: the registration (GetDiplomaExamMark), the school's changes (IsDataAvailable),
+the student's credentials and orders (GetStudentCredentials, GetDocumentOrders).
 It prints what it saw as JSON; this test checks that and the rows the server stored.
 
 Node and the pinned node_modules are required: the test fails, never skips, without them.  When
@@ -32,6 +34,7 @@ NODE_TIMEOUT = 900
 """Seconds; generous, the machine has two cores and may be busy.  Nothing waits on timing."""
 UNKNOWN_ASN = "000000000"
 BAD_REF_ID = "not-a-guid"
+UNKNOWN_REF_ID = "00000000-0000-4000-8000-000000000000"
 MINISTRY = "O.1"
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
@@ -100,7 +103,7 @@ def _registration(demo: dict, school: str) -> dict:
     return {"RefId": str(uuid.uuid4()), "StateProvinceId": students[0], "ExamRefId": exam["RefId"],
             "sittings": [sitting[(exam["RefId"], code, school)] for code in components],
             "updatedSittings": [sitting[(exam["RefId"], code, other)] for code in components],
-            "otherCentre": other}
+            "otherCentre": other, "schoolYear": exam["SchoolYear"]}
 
 
 def _award(demo: dict) -> dict:
@@ -173,7 +176,8 @@ def test_node_soap_registers_updates_is_refused_awards_and_orders_over_mutual_tl
                       "school": {"cert": str(certs / "school.pem"), "key": str(certs / "school.key")},
                       "ministry": {"cert": str(certs / "ministry.pem"), "key": str(certs / "ministry.key")}},
             "registration": registration, "unknownAsn": UNKNOWN_ASN, "badRefId": BAD_REF_ID,
-            "award": award, "documentTypes": document_types})
+            "award": award, "documentTypes": document_types, "unknownRefId": UNKNOWN_REF_ID,
+            "notificationType": f"DiplomaExamMark.{registration['schoolYear']}"})
         ran = subprocess.run([node, str(NODE_DIR / "client.js"), str(plan)], cwd=NODE_DIR, env=_node_env(),
                              capture_output=True, text=True, timeout=NODE_TIMEOUT)
         log = server.log_tail()
@@ -185,11 +189,14 @@ def test_node_soap_registers_updates_is_refused_awards_and_orders_over_mutual_tl
     assert ran.returncode == 0 and report["ok"], context
     assert report["soapVersion"] == _pinned_soap_version()
     steps = {entry["name"]: entry for entry in report["steps"]}
-    assert list(steps) == ["wsdl", "create", "update", "rejected", "schemaFault", "award", "order"], context
+    assert list(steps) == ["wsdl", "create", "update", "rejected", "schemaFault", "award", "order", "read",
+                           "sync", "credentials", "orders"], context
 
     # The clients were built from the served WSDLs.
-    assert steps["wsdl"]["serviceOperations"] == ["SubmitDiplomaExamMark"]
-    assert sorted(steps["wsdl"]["systemOperations"]) == ["ConstructDocumentOrder", "SubmitCredentialAwardingMultiple"]
+    assert sorted(steps["wsdl"]["serviceOperations"]) == [
+        "GetDiplomaExamMark", "IsDataAvailable", "SubmitDiplomaExamMark"]
+    assert sorted(steps["wsdl"]["systemOperations"]) == [
+        "ConstructDocumentOrder", "GetDocumentOrders", "GetStudentCredentials", "SubmitCredentialAwardingMultiple"]
 
     # (1) the create is accepted with a version.
     (created,) = steps["create"]["responses"]
@@ -228,6 +235,33 @@ def test_node_soap_registers_updates_is_refused_awards_and_orders_over_mutual_tl
     assert int(order["PASICoreVersion"]) > int(awarded["PASICoreVersion"])
     assert order["sentItem"]["DocumentType"] == document_types["AHSD"]
     assert order["sentItem"]["CredentialNumber"] == awarded["CredentialNumber"]
+
+    # (7) the registration read back: Normal, with the update's version and sittings; Unknown.
+    read, unknown = steps["read"]["items"]
+    assert (read["RefId"], read["AvailabilityStatus"], read["StateProvinceId"]) == (
+        registration["RefId"], "Normal", registration["StateProvinceId"]), context
+    assert int(read["PASICoreVersion"]) == int(updated["PASICoreVersion"])
+    assert read["sittings"] == registration["updatedSittings"]
+    assert (unknown["RefId"], unknown["AvailabilityStatus"], unknown["PASICoreVersion"]) == (
+        UNKNOWN_REF_ID, "Unknown", None)
+
+    # (8) the school's changes of that school year include the registration, at its version.
+    (synced,) = steps["sync"]["results"]
+    assert synced["NotificationType"] == f"DiplomaExamMark.{registration['schoolYear']}", context
+    assert {(c["Id"], int(c["PASICoreVersion"])) for c in synced["changes"]} >= {
+        (registration["RefId"], int(updated["PASICoreVersion"]))}
+    assert int(synced["MaxPASICoreVersion"]) >= int(updated["PASICoreVersion"])
+
+    # (9, 10) the credential awarded in (5) and its order from (6).
+    (student,) = steps["credentials"]["students"]
+    assert student["Rejections"] == [] and student["credentials"] == [
+        {"CredentialNumber": awarded["CredentialNumber"], "IsActive": True,
+         "PASICoreVersion": student["credentials"][0]["PASICoreVersion"]}], context
+    assert int(student["credentials"][0]["PASICoreVersion"]) == int(awarded["PASICoreVersion"])
+    (ordered,) = steps["orders"]["students"]
+    (placed,) = ordered["orders"]
+    assert int(placed["DocumentOrderId"]) == int(order["DocumentOrderId"]) and placed["OrderStatus"] == "Ordered"
+    assert placed["items"] == [{"CredentialNumber": awarded["CredentialNumber"], "OrderItemStatus": "Ordered"}]
 
     # What the server stored.
     database = cli.database
@@ -272,10 +306,14 @@ def test_node_soap_registers_updates_is_refused_awards_and_orders_over_mutual_tl
         ("PASIService", "SubmitDiplomaExamMark", "ok", None)] * 3 + [
         ("PASIService", "SubmitDiplomaExamMark", "Client.SchemaValidationError", 3001),
         ("PASISystem", "SubmitCredentialAwardingMultiple", "ok", None),
-        ("PASISystem", "ConstructDocumentOrder", "ok", None)]
+        ("PASISystem", "ConstructDocumentOrder", "ok", None),
+        ("PASIService", "GetDiplomaExamMark", "ok", None), ("PASIService", "IsDataAvailable", "ok", None),
+        ("PASISystem", "GetStudentCredentials", "ok", None), ("PASISystem", "GetDocumentOrders", "ok", None)]
     answered = [a for a in audit if a["outcome"] == "ok"]
     assert [a["client_message_id"] for a in answered] == [
-        steps[name]["clientMessageId"] for name in ("create", "update", "rejected", "award", "order")]
-    assert [a["organization_code"] for a in answered] == [school] * 3 + [MINISTRY] * 2
+        steps[name]["clientMessageId"] for name in ("create", "update", "rejected", "award", "order", "read",
+                                                    "sync", "credentials", "orders")]
+    assert [a["organization_code"] for a in answered] == [school] * 3 + [MINISTRY] * 2 + [school] * 2 + [
+        MINISTRY] * 2
     verified = cli("audit", "verify")
     assert succeeded(verified) and f"audit log intact: {len(audit)} rows" in verified.stdout, explain(verified)

@@ -77,6 +77,9 @@ def test_run_demo_serves_https_and_the_readme_example_registers_1000_students(tm
     assert pasted.returncode == 0, pasted.stderr[-3000:]
     assert "accepted 1000 of 1000" in printed, printed
     assert "rejections by rule {}" in printed
+    version = re.search(r"is now at version (\d+)", printed).group(1)
+    assert f"Normal at version {version}" in printed, printed
+    assert "changed since the batch began: 1000 next time ask from" in printed, printed
     assert "awarded and ordered" in shell["bulk-award run"]
     # The demo's job runner may have done a round first: whoever printed, the items were sent.
     sent = re.search(r"Sent for Delivery\s+(\d+)", shell["documents status"])

@@ -4,7 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pasi_core.app import dev_certs
-from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, PASI_SYSTEM_USER, SUBMIT_ACADEMIC_RECORD_USER
+from pasi_core.kernel.caller import (
+    MINISTRY_CLIENT_USER,
+    PASI_SYSTEM_USER,
+    SUBMIT_ACADEMIC_RECORD_USER,
+    VIEW_TRANSCRIPT_USER,
+)
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap import certificates
 from persistence import client_registry as registry
@@ -70,10 +75,11 @@ client = zeep.Client("https://localhost:{port}/PASIService?wsdl", transport=Tran
 def cmd_dev_certs(args, settings: Settings) -> int:
     with session_factory(ready_engine(settings))() as session, session.begin():
         school, authority = registry.demo_organizations(session, args.school, args.authority)
-        plan = {"school": (f"Demo school SIS ({school})", [school], [SUBMIT_ACADEMIC_RECORD_USER]),
-                "authority": (f"Demo authority SIS ({authority})", [authority], [SUBMIT_ACADEMIC_RECORD_USER]),
+        sis = [SUBMIT_ACADEMIC_RECORD_USER, VIEW_TRANSCRIPT_USER]
+        plan = {"school": (f"Demo school SIS ({school})", [school], sis),
+                "authority": (f"Demo authority SIS ({authority})", [authority], sis),
                 "ministry": ("Ministry (O.1)", ["O.1"],
-                             [SUBMIT_ACADEMIC_RECORD_USER, MINISTRY_CLIENT_USER, PASI_SYSTEM_USER])}
+                             [*sis, MINISTRY_CLIENT_USER, PASI_SYSTEM_USER])}
         issued = dev_certs.generate(args.directory, {stem: name for stem, (name, _, _) in plan.items()},
                                     key_type=args.key_type)
         known = {client.name for client in registry.list_clients(session)}

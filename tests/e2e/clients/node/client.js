@@ -5,7 +5,7 @@
 //   node client.js PLAN.json
 //
 // PLAN.json (written by tests/e2e/test_node_soap_client.py) names the server, the certificates and
-// the demo data to use.  The script runs six steps in order and prints ONE JSON document on stdout
+// the demo data to use.  The script runs ten steps in order and prints ONE JSON document on stdout
 // with what the client saw at each step; the Python test checks it and the stored rows.  Anything
 // unexpected (a transport error, a fault where an answer was expected) is recorded in the step's
 // "error" and the script still prints its JSON, then exits 1, so the test shows exactly what went
@@ -308,6 +308,78 @@ async function main() {
       Rejections: rejectionsOf(result),
     };
   });
+  // (7) read the registration back as the school (GetDiplomaExamMark): Normal with its version;
+  // an unknown RefId is Unknown.
+  await step(report, 'read', async () => {
+    const caller = callerInfo(plan.schoolOrganizationCode, 'read');
+    const [answer] = await school.GetDiplomaExamMarkAsync({
+      request: {
+        CallerInfo: caller,
+        ExamMarks: { DiplomaExamMarkRequestItem: [
+          { RefId: registration.RefId }, { RefId: plan.unknownRefId, ExpectedVersion: 0 }] },
+      },
+    }, options);
+    const result = answer.GetDiplomaExamMarkResult;
+    const items = asList(result.DiplomaExamMarks && result.DiplomaExamMarks.DiplomaExamMarkResponse)
+      .map((item) => ({
+        RefId: item.RefId,
+        AvailabilityStatus: item.AvailabilityStatus,
+        PASICoreVersion: item.ExamMark ? item.ExamMark.PASICoreVersion : null,
+        StateProvinceId: item.ExamMark ? item.ExamMark.StateProvinceId : null,
+        sittings: item.ExamMark ? asList(item.ExamMark.ComponentMarks
+          && item.ExamMark.ComponentMarks.ComponentMarkInfo).map((c) => c.ExamSittingRefId) : [],
+      }));
+    return { clientMessageId: caller.ClientMessageID, messageId: result.MessageID, items };
+  });
+
+  // (8) the changes of the exam's school year since version 0 (IsDataAvailable), as the school.
+  await step(report, 'sync', async () => {
+    const caller = callerInfo(plan.schoolOrganizationCode, 'sync');
+    const [answer] = await school.IsDataAvailableAsync({
+      request: {
+        CallerInfo: caller,
+        WaitTimeInMinutes: 0,
+        NotificationTypes: { DataNotificationRequestTypeInfo: [
+          { NotificationType: plan.notificationType, MaxPASICoreVersion: 0 }] },
+      },
+    }, options);
+    const result = answer.IsDataAvailableResult;
+    const results = asList(result.Results && result.Results.DataNotificationResultTypeInfo)
+      .map((r) => ({
+        NotificationType: r.NotificationType,
+        MaxPASICoreVersion: r.MaxPASICoreVersion,
+        MoreAvailable: r.MoreAvailable,
+        changes: asList(r.Changes && r.Changes.DataNotificationIdVersion)
+          .map((c) => ({ Id: c.Id, PASICoreVersion: c.PASICoreVersion })),
+      }));
+    return { clientMessageId: caller.ClientMessageID, messageId: result.MessageID, results };
+  });
+
+  // (9) the awarded student's credentials and (10) document orders, as the Ministry.
+  for (const [name, operation, resultName, listName] of [
+    ['credentials', 'GetStudentCredentialsAsync', 'GetStudentCredentialsResult', 'StudentCredentialsGetResponseItem'],
+    ['orders', 'GetDocumentOrdersAsync', 'GetDocumentOrdersResult', 'StudentDocumentOrders']]) {
+    await step(report, name, async () => {
+      const caller = callerInfo(plan.ministryOrganizationCode, name);
+      const [answer] = await ministry[operation]({
+        request: { CallerInfo: caller, StateProvinceIds: { StateProvinceId: [plan.award.StateProvinceId] } },
+      }, options);
+      const result = answer[resultName];
+      const students = asList(result.Students && result.Students[listName]).map((s) => ({
+        StateProvinceId: s.StateProvinceId,
+        Rejections: rejectionsOf(s),
+        credentials: asList(s.Credentials && s.Credentials.StudentCredentialInfo).map((c) => ({
+          CredentialNumber: c.CredentialNumber, IsActive: c.IsActive, PASICoreVersion: c.PASICoreVersion })),
+        orders: asList(s.DocumentOrders && s.DocumentOrders.DocumentOrdersGetInfo).map((o) => ({
+          DocumentOrderId: o.DocumentOrderId,
+          OrderStatus: o.OrderStatus,
+          items: asList(o.DocumentOrderItems && o.DocumentOrderItems.DocumentOrdersGetResponseItem)
+            .map((i) => ({ CredentialNumber: i.CredentialNumber, OrderItemStatus: i.OrderItemStatus })),
+        })),
+      }));
+      return { clientMessageId: caller.ClientMessageID, messageId: result.MessageID, students };
+    });
+  }
   return report;
 }
 

@@ -1,0 +1,1 @@
+"""GetDiplomaExamMark: exam marks by RefId, each with its Availability Status (docs/read-services.md)."""

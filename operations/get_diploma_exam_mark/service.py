@@ -1,0 +1,58 @@
+"""GetDiplomaExamMark: each requested RefId answered in the order given.
+
+PASI (Get Diploma Exam Mark): no validation of the request; each RefId is ``Unknown`` (no such
+mark), ``No Access`` (the caller may not see it) or ``Normal`` (returned).  An Expected Version
+of 0 returns the mark; an equal one returns it; any other means the caller is out of step: that
+mark is not returned and no further requested marks are processed, so the answer stops there
+(re-synchronize, then ask again).  Who may see a mark is who may change it (rules 9059, 99008).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from operations.submit_diploma_exam_mark.access import (
+    is_written_at_callers_schools,
+    may_access_student,
+)
+from operations.unit_of_work import UnitOfWork
+from pasi_core.kernel.caller import Caller
+
+from .model import NO_ACCESS, NORMAL, UNKNOWN, MarkAccessFacts, MarkAnswer, RequestedMark
+
+
+def get_diploma_exam_marks(uow: UnitOfWork, caller: Caller, requested: Sequence[RequestedMark], *,
+                           today: date, now: datetime) -> list[MarkAnswer]:
+    keys = {item.ref_id.lower() for item in requested}
+    found = uow.exam_mark_reads.marks(keys)
+    facts = {} if caller.is_ministry else uow.exam_mark_reads.access_facts(found)
+    answers = []
+    for item in requested:
+        read = found.get(item.ref_id.lower())
+        if read is None:
+            answers.append(MarkAnswer(item.ref_id, UNKNOWN))
+            continue
+        if not caller.is_ministry and not may_read_mark(caller, facts[read.stored.mark.ref_id],
+                                                        today=today, now=now):
+            answers.append(MarkAnswer(item.ref_id, NO_ACCESS))
+            continue
+        if item.expected_version not in (0, read.stored.version):
+            break
+        answers.append(MarkAnswer(item.ref_id, NORMAL, read))
+    return answers
+
+
+def may_read_mark(caller: Caller, facts: MarkAccessFacts, *, today: date, now: datetime) -> bool:
+    """The Ministry reads every mark; a school or authority reads the marks of students it is
+    associated with (9059) and the marks written at its schools (99008)."""
+    if caller.is_ministry:
+        return True
+
+    def registered_centres() -> set[str]:
+        return {sitting.writing_centre_code for sitting in facts.registrations
+                if sitting.writing_centre_code
+                and (sitting.scheduled_utc is None or sitting.scheduled_utc >= now)}
+
+    return (may_access_student(caller, today, facts.enrolments, facts.authority_of_school,
+                               registered_centres)
+            or is_written_at_callers_schools(caller, facts.sittings))

@@ -1,0 +1,1 @@
+"""GetDocumentOrders (PASISystem): the placed document orders of students, by ASN."""

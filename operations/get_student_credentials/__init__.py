@@ -1,0 +1,1 @@
+"""GetStudentCredentials (PASISystem): the credentials of students, by ASN, with their statuses."""

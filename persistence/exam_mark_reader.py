@@ -1,0 +1,126 @@
+"""The read side of exam marks: GetDiplomaExamMark and IsDataAvailable (docs/read-services.md).
+
+Reads only, in a few set-based queries, never locking: a reader never waits for a writer.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import exists, func, literal, or_, select, union
+from sqlalchemy.orm import Session, aliased
+
+from operations.get_diploma_exam_mark.model import MarkAccessFacts, ReadMark
+from operations.submit_diploma_exam_mark import model as m
+from pasi_core.kernel.caller import Caller
+from persistence import models as t
+from persistence.bulk import select_in
+from persistence.exam_mark_repository import load_enrolments, load_people, load_sittings, stored_marks
+from persistence.versions import sync_horizon
+
+
+class SqlExamMarkReader:
+    """:class:`operations.get_diploma_exam_mark.ports.ExamMarkReader` on SQLAlchemy."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def marks(self, ref_ids: Iterable[str]) -> dict[str, ReadMark]:
+        session = self._session
+        marks = t.table(t.ExamMark)
+        rows = select_in(session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)
+        by_ref = {row.ref_id: row for row in rows}
+        return {ref: ReadMark(stored, row.updated_utc)
+                for ref, (stored, row) in stored_marks(session, by_ref).items()}
+
+    def access_facts(self, ref_ids: Iterable[str]) -> dict[str, MarkAccessFacts]:
+        session = self._session
+        c = t.ExamMarkComponent
+        owners = {row.ref_id: row.asn for row in select_in(session, lambda match: select(
+            t.ExamMark.ref_id, t.ExamMark.asn).where(match(t.ExamMark.ref_id)), ref_ids)}
+        if not owners:
+            return {}
+        people = load_people(session, set(owners.values()))
+        asns_of_person: dict[str, set[str]] = defaultdict(set)
+        for student in people.values():
+            asns_of_person[student.logical_asn].add(student.asn)
+
+        def linked(asn: str) -> set[str]:
+            student = people.get(asn)
+            return asns_of_person[student.logical_asn] | {asn} if student else {asn}
+
+        everyone = set(people) | set(owners.values())
+        enrolments = load_enrolments(session, everyone)
+        # The sittings of each mark's components, and of every active registration of the people.
+        sittings_of_mark: dict[str, list[str]] = defaultdict(list)
+        for row in select_in(session, lambda match: select(c.exam_mark_ref_id, c.sitting_ref_id).where(
+                match(c.exam_mark_ref_id)).order_by(c.exam_mark_ref_id, c.position), owners):
+            sittings_of_mark[row.exam_mark_ref_id].append(row.sitting_ref_id)
+        registered: dict[str, set[str]] = defaultdict(set)
+        for row in select_in(session, lambda match: select(t.ExamMark.asn, c.sitting_ref_id).join(
+                c, c.exam_mark_ref_id == t.ExamMark.ref_id).where(
+                match(t.ExamMark.asn), t.ExamMark.is_deleted.is_(False),
+                t.ExamMark.status == m.REGISTERED), everyone):
+            registered[row.asn].add(row.sitting_ref_id)
+        sittings = load_sittings(session, {ref for refs in sittings_of_mark.values() for ref in refs}
+                                 | {ref for refs in registered.values() for ref in refs})
+        facts = {}
+        for ref, owner in owners.items():
+            person = linked(owner)
+            facts[ref] = MarkAccessFacts(
+                enrolments=tuple(sorted(pair for asn in person
+                                        for pair in enrolments.schools_by_student.get(asn, ()))),
+                authority_of_school=enrolments.authority_of_school,
+                registrations=tuple(sittings[s] for asn in sorted(person)
+                                    for s in sorted(registered.get(asn, ())) if s in sittings),
+                sittings=tuple(sittings.get(s) for s in sittings_of_mark.get(ref, ())))
+        return facts
+
+    def sync_horizon(self) -> int:
+        return sync_horizon(self._session)
+
+    def changed_marks(self, school_year: int, *, after: int, before: int, limit: int,
+                      caller: Caller) -> list[tuple[str, int]]:
+        mark, exam = t.ExamMark, t.DiplomaExam
+        statement = (select(mark.ref_id, mark.version)
+                     .join(exam, exam.ref_id == mark.exam_ref_id)
+                     .where(exam.school_year == school_year, mark.version > after,
+                            mark.version < before))
+        if not caller.is_ministry:
+            statement = statement.where(_possibly_visible_to(caller))
+        rows = self._session.execute(statement.order_by(mark.version).limit(limit))
+        return [(row.ref_id, row.version) for row in rows]
+
+
+def _possibly_visible_to(caller: Caller):
+    """A superset of the marks a school or authority may read: the marks written at its schools,
+    and every mark of a person who was ever enrolled at one of them or ever had a mark written
+    there.  The service then decides exactly (operations.submit_diploma_exam_mark.access)."""
+    component, sitting, enrolment = t.ExamMarkComponent, t.ExamSitting, t.SchoolEnrolment
+    if caller.is_school:
+        def in_schools(column):
+            return column == caller.organization_code
+    else:
+        school_codes = select(t.Organization.code).where(
+            t.Organization.authority_code == caller.organization_code)
+
+        def in_schools(column):
+            return column.in_(school_codes)
+    outer = t.ExamMark
+    written_here = exists(select(literal(1)).select_from(component).join(
+        sitting, sitting.ref_id == component.sitting_ref_id).where(
+        component.exam_mark_ref_id == outer.ref_id, in_schools(sitting.writing_centre_code)))
+    other_mark, other_component, other_sitting = (aliased(t.ExamMark), aliased(t.ExamMarkComponent),
+                                                  aliased(t.ExamSitting))
+    related_asns = union(
+        select(enrolment.asn.label("asn")).where(in_schools(enrolment.school_code)),
+        select(other_mark.asn.label("asn")).select_from(other_mark).join(
+            other_component, other_component.exam_mark_ref_id == other_mark.ref_id).join(
+            other_sitting, other_sitting.ref_id == other_component.sitting_ref_id).where(
+            in_schools(other_sitting.writing_centre_code))).subquery()
+    related, owner = aliased(t.Student), aliased(t.Student)
+    related_people = select(func.coalesce(related.primary_asn, related.asn)).where(
+        related.asn.in_(select(related_asns.c.asn)))
+    owners_person = select(func.coalesce(owner.primary_asn, owner.asn)).where(
+        owner.asn == outer.asn).scalar_subquery()
+    return or_(written_here, owners_person.in_(related_people))
