@@ -1,8 +1,8 @@
 """Benchmark: the read side (issue 13): GetDiplomaExamMark for 1,000 RefIds, and an
 IsDataAvailable sync of 100,000 changes paged to the end.
 
-One ``pasi-core serve --dev-auth --workers 0`` (one process serving the SOAP endpoints) on the
-database given, which is emptied first.  The province: N students (default 100,000) of one school,
+One ``pasi-core serve --dev-auth --workers 1`` (the front and one gunicorn worker, as in
+production) on the database given, which is emptied first.  The province: N students (default 100,000) of one school,
 each with one diploma exam result written through SubmitDiplomaExamMark (10,000 records a request,
 as the Ministry posts results), so the database holds N changes of one school year.
 
@@ -10,8 +10,8 @@ Measured, each over HTTP as a client sees it:
   1. GetDiplomaExamMark with 1,000 random RefIds: as the Ministry (no access check) and as the
      school (every mark's access decided), median and p95 of 30 requests each;
   2. IsDataAvailable from version 0 to the end (PASI_SYNC_MAX_PER_TYPE a page, default 10,000),
-     as the Ministry and as the school: the pages, the time, and the serving process's resident
-     memory before and after (its peak, VmHWM): flat, whatever the number of changes.
+     as the Ministry and as the school: the pages, the time, and the worker's resident memory
+     before and after (and its peak, VmHWM): flat, whatever the number of changes.
 
     python benchmarks/read_services.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 """
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -36,10 +37,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import requests  # noqa: E402
 from load import envelope, exam_mark_xml, load_reference_data, percentile  # noqa: E402
 from lxml import etree  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from submit_exam_marks import free_port  # noqa: E402
 
 from pasi_core.contract import namespaces  # noqa: E402
 from pasi_core.kernel.school_years import school_year_of  # noqa: E402
+from persistence import models as t  # noqa: E402
 from persistence import schema  # noqa: E402
 from persistence.database import create_database_engine, session_factory  # noqa: E402
 from persistence.reference_loader import STANDARD_CODE_TABLES, load_document  # noqa: E402
@@ -56,8 +59,9 @@ def start_server(database_url: str):
     env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING",
                PASI_MAX_REQUEST_BYTES=str(64 * 1024 * 1024), PASI_DOCUMENTS_INTERVAL="0")
     process = subprocess.Popen([sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth",
-                                "--port", str(port), "--workers", "0"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -76,6 +80,28 @@ def memory_kb(pid: int) -> dict[str, int]:
         if name in ("VmRSS", "VmHWM"):
             fields[name] = int(value.split()[0])
     return fields
+
+
+def worker_pid(session_id: int) -> int:
+    """The gunicorn worker, once it has served requests: the largest process of the server's
+    session (the front, the gunicorn master and the job runner stay small)."""
+    members = [int(stat.parent.name) for stat in Path("/proc").glob("[0-9]*/stat")
+               if _session_of(stat) == session_id]
+    return max(members, key=lambda pid: memory_kb(pid).get("VmRSS", 0))
+
+
+def _session_of(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_times_ms(engine, message_ids: list[str]) -> list[float]:
+    """What the audit rows say each request took inside the service."""
+    with engine.connect() as connection:
+        return [float(ms) for ms in connection.execute(select(t.RequestAudit.duration_ms).where(
+            t.RequestAudit.message_id.in_(message_ids))).scalars()]
 
 
 def caller(organization: str) -> str:
@@ -121,7 +147,7 @@ def get_marks(session, url: str, refs: list[str], organization: str) -> int:
     answer = post(session, url, soap(f"<p:GetDiplomaExamMark><p:request>{caller(organization)}"
                                       f"<p:ExamMarks>{items}</p:ExamMarks></p:request></p:GetDiplomaExamMark>"))
     normal = [e.text for e in answer.iter(_S + "AvailabilityStatus") if e.text == "Normal"]
-    return len(normal)
+    return len(normal), answer.findtext(f".//{_S}MessageID")
 
 
 def sync_page(session, url: str, notification_type: str, since: int, organization: str):
@@ -159,20 +185,24 @@ def main() -> None:
         print(f"GetDiplomaExamMark, {GET_SIZE} RefIds a request, {GET_REPEATS} requests each:")
         for organization in ("O.1", province.school):
             get_marks(session, service, rng.sample(refs, GET_SIZE), organization)  # warm-up
-            times = []
+            times, message_ids = [], []
             for _ in range(GET_REPEATS):
                 asked = rng.sample(refs, GET_SIZE)
                 started = time.perf_counter()
-                normal = get_marks(session, service, asked, organization)
+                normal, message_id = get_marks(session, service, asked, organization)
                 times.append((time.perf_counter() - started) * 1000)
+                message_ids.append(message_id)
                 assert normal == GET_SIZE, f"{normal} of {GET_SIZE} answered Normal"
-            print(f"  as {organization:<7} median {statistics.median(times):6.1f} ms   "
-                  f"p95 {percentile(times, 0.95):6.1f} ms")
+            served = server_times_ms(engine, message_ids)
+            print(f"  as {organization:<7} round trip median {statistics.median(times):6.1f} ms, "
+                  f"p95 {percentile(times, 0.95):6.1f} ms; in the service (parse to rendered "
+                  f"answer) median {statistics.median(served):5.1f} ms, p95 {percentile(served, 0.95):5.1f} ms")
         written_year = school_year_of(datetime.now(UTC) - timedelta(days=40))  # load.py's written exam
         notification_type = f"DiplomaExamMark.{written_year}"
         print(f"IsDataAvailable {notification_type} from 0 to the end:")
+        worker = worker_pid(process.pid)
         for organization in ("O.1", province.school):
-            before = memory_kb(process.pid)
+            before = memory_kb(worker)
             started = time.perf_counter()
             pages, total, since, more = 0, 0, 0, True
             while more:
@@ -180,14 +210,14 @@ def main() -> None:
                 pages += 1
                 total += count
             seconds = time.perf_counter() - started
-            after = memory_kb(process.pid)
+            after = memory_kb(worker)
             assert total == args.changes, f"{total} changes synced, {args.changes} written"
             print(f"  as {organization:<7} {total} changes in {pages} pages, {seconds:.1f} s "
-                  f"({total / seconds:,.0f} a second); server RSS {before['VmRSS'] // 1024} MB -> "
+                  f"({total / seconds:,.0f} a second); worker RSS {before['VmRSS'] // 1024} MB -> "
                   f"{after['VmRSS'] // 1024} MB, peak {before['VmHWM'] // 1024} MB -> "
                   f"{after['VmHWM'] // 1024} MB")
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
 
 

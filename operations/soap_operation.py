@@ -75,7 +75,8 @@ class SoapOperation(Generic[Payload, Result]):
     """The spyne service class declaring the operation (used for the WSDL only)."""
     read: Callable[[etree._Element], tuple[CallerFacts, Payload]]
     run: Callable[[UnitOfWork, RequestContext, Payload], Result]
-    render: Callable[[str, Result], etree._Element]
+    render: Callable[[str, Result], etree._Element | bytes]
+    """The response element, or its UTF-8 bytes when written directly (a large read)."""
     summarize: Callable[[Result], Summary]
     canonical: Callable[[Payload], Any]
     record_lists: tuple[RecordList, ...] = ()

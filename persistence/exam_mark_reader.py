@@ -15,7 +15,7 @@ from operations.submit_diploma_exam_mark import model as m
 from pasi_core.kernel.caller import Caller
 from persistence import models as t
 from persistence.bulk import select_in
-from persistence.exam_mark_repository import load_enrolments, load_people, load_sittings, stored_marks
+from persistence.exam_mark_repository import load_enrolments, load_people, load_sittings
 from persistence.versions import sync_horizon
 
 
@@ -26,14 +26,36 @@ class SqlExamMarkReader:
         self._session = session
 
     def marks(self, ref_ids: Iterable[str]) -> dict[str, ReadMark]:
-        session = self._session
-        marks = t.table(t.ExamMark)
-        rows = select_in(session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)
-        by_ref = {row.ref_id: row for row in rows}
-        return {ref: ReadMark(stored, row.updated_utc)
-                for ref, (stored, row) in stored_marks(session, by_ref).items()}
+        """One query, the marks joined with their components in order: a thousand marks in one
+        round trip, only the columns a read returns."""
+        mark, component = t.table(t.ExamMark).c, t.table(t.ExamMarkComponent).c
+        statement = lambda match: (
+            select(mark.ref_id, mark.asn, mark.exam_ref_id, mark.status, mark.mark_value,
+                   mark.is_rescored, mark.is_deleted, mark.version, mark.updated_utc,
+                   component.status.label("c_status"), component.sitting_ref_id,
+                   component.mark_value.label("c_mark_value"), component.mark_format,
+                   component.maximum_mark, component.form_id, component.supplied_contact_name)
+            .select_from(t.table(t.ExamMark).outerjoin(
+                t.table(t.ExamMarkComponent), component.exam_mark_ref_id == mark.ref_id))
+            .where(match(mark.ref_id)).order_by(mark.ref_id, component.position))
+        rows: dict[str, list] = {}
+        for row in select_in(self._session, statement, ref_ids):
+            rows.setdefault(row.ref_id, []).append(row)
+        found = {}
+        for ref, parts in rows.items():
+            first = parts[0]
+            components = tuple(m.ComponentMark(p.c_status, p.sitting_ref_id, p.c_mark_value,
+                                               p.mark_format, p.maximum_mark, p.form_id,
+                                               p.supplied_contact_name)
+                               for p in parts if p.sitting_ref_id is not None)
+            found[ref] = ReadMark(m.StoredExamMark(
+                m.ExamMark(first.ref_id, first.asn, first.exam_ref_id, first.status,
+                           first.mark_value, first.is_rescored, first.is_deleted, components),
+                first.version), first.updated_utc)
+        return found
 
-    def access_facts(self, ref_ids: Iterable[str]) -> dict[str, MarkAccessFacts]:
+    def access_facts(self, ref_ids: Iterable[str], *,
+                     with_registrations: bool = True) -> dict[str, MarkAccessFacts]:
         session = self._session
         c = t.ExamMarkComponent
         owners = {row.ref_id: row.asn for row in select_in(session, lambda match: select(
@@ -60,7 +82,7 @@ class SqlExamMarkReader:
         for row in select_in(session, lambda match: select(t.ExamMark.asn, c.sitting_ref_id).join(
                 c, c.exam_mark_ref_id == t.ExamMark.ref_id).where(
                 match(t.ExamMark.asn), t.ExamMark.is_deleted.is_(False),
-                t.ExamMark.status == m.REGISTERED), everyone):
+                t.ExamMark.status == m.REGISTERED), everyone if with_registrations else ()):
             registered[row.asn].add(row.sitting_ref_id)
         sittings = load_sittings(session, {ref for refs in sittings_of_mark.values() for ref in refs}
                                  | {ref for refs in registered.values() for ref in refs})

@@ -95,14 +95,20 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
 
 
 def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
-    """The students named, plus every ASN linked to them (Primary and Secondaries)."""
-    first = select_in(session, lambda match: select(
-        t.Student.asn, t.Student.primary_asn).where(match(t.Student.asn)), asns)
-    logical = {row.primary_asn or row.asn for row in first}
-    rows = select_in(session, lambda match: select(
-        t.Student.asn, t.Student.primary_asn, t.Student.is_deactivated).where(
-        match(t.Student.asn) | match(t.Student.primary_asn)), logical | asns)
-    return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in rows}
+    """The students named, plus every ASN linked to them (Primary and Secondaries).
+
+    The linked ASNs in two indexed lookups (primaries by ASN, secondaries by primary_asn), not
+    one ``asn IN … OR primary_asn IN …``, which PostgreSQL answers with a full scan."""
+    student = t.table(t.Student).c
+    columns = (student.asn, student.primary_asn, student.is_deactivated)
+    found = {row.asn: row for row in select_in(
+        session, lambda match: select(*columns).where(match(student.asn)), asns)}
+    logical = {row.primary_asn or row.asn for row in found.values()}
+    found.update({row.asn: row for row in select_in(
+        session, lambda match: select(*columns).where(match(student.asn)), logical - set(found))})
+    found.update({row.asn: row for row in select_in(
+        session, lambda match: select(*columns).where(match(student.primary_asn)), logical)})
+    return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in found.values()}
 
 
 def _load_marks(session: Session, asns: set[str], ref_ids: set[str]) -> dict[str, m.StoredExamMark]:

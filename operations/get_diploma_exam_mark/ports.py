@@ -14,8 +14,10 @@ class ExamMarkReader(Protocol):
         """The stored marks among ``ref_ids`` (lower case), with their components."""
         ...
 
-    def access_facts(self, ref_ids: Iterable[str]) -> dict[str, MarkAccessFacts]:
-        """For each stored mark among ``ref_ids``, what decides who may read it."""
+    def access_facts(self, ref_ids: Iterable[str], *,
+                     with_registrations: bool = True) -> dict[str, MarkAccessFacts]:
+        """For each stored mark among ``ref_ids``, what decides who may read it; without
+        ``with_registrations`` the people's registrations are left out (an empty tuple)."""
         ...
 
     def sync_horizon(self) -> int:

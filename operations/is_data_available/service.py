@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from operations.get_diploma_exam_mark.service import may_read_mark
+from operations.get_diploma_exam_mark.service import readable
 from operations.unit_of_work import UnitOfWork
 from pasi_core.kernel.caller import Caller
 from pasi_core.kernel.errors import SCHEMA_FAULT, ErrorDetail, RequestRejected
@@ -67,11 +67,9 @@ def _changes_of(uow: UnitOfWork, caller: Caller, registered: RegisteredType, *, 
             break
         batch = reader.changed_marks(parsed.school_year, after=cursor, before=horizon,
                                      limit=chunk, caller=caller)
-        facts = {} if caller.is_ministry else reader.access_facts(ref for ref, _ in batch)
+        visible = readable(uow, caller, (ref for ref, _ in batch), today=today, now=now)
         for ref_id, version in batch:
-            visible = caller.is_ministry or (ref_id in facts and may_read_mark(
-                caller, facts[ref_id], today=today, now=now))
-            if visible:
+            if ref_id in visible:
                 found.append(ChangedRecord(ref_id, version))
             cursor = version
             if len(found) >= cap:

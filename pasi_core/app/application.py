@@ -6,6 +6,7 @@ authenticator, and both to the SOAP pipeline of each published endpoint.
 """
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -56,6 +57,15 @@ def transport_reader(settings: Settings) -> Callable[[dict], TransportFacts]:
                               client_certificate_fingerprint=fingerprint(der) if der else None)
 
     return read
+
+
+def freeze_start_up_heap() -> None:
+    """Once the application is built: move everything alive into the collector's permanent
+    generation, so a full collection during a large request scans what that request made, not
+    the hundreds of thousands of objects of SQLAlchemy, spyne and the compiled schemas (each
+    full collection cost 130-290 ms before; issue 10)."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_wsgi_app(settings: Settings, engine: Engine | None = None,

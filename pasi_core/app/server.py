@@ -99,8 +99,9 @@ def serve_with_gunicorn(settings: Settings, bind: str, workers: int, *, behind_f
 
         def load(self):
             # Built in each worker after the fork: no database connection is shared.
-            from pasi_core.app.application import create_wsgi_app
+            from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
             app = create_wsgi_app(settings)
+            freeze_start_up_heap()
             return trust_front_headers(app) if behind_front else app
 
     PasiGunicorn().run()
@@ -296,12 +297,14 @@ def make_development_server(app, host: str, port: int, tls: ssl.SSLContext | Non
 
 def serve_single_process(settings: Settings, host: str, port: int, *, job_runner: bool = True) -> None:
     from pasi_core.app import job_runner as jobs
-    from pasi_core.app.application import create_wsgi_app
+    from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
 
     if job_runner:
         threading.Thread(target=jobs.run, args=(settings,), name="job-runner", daemon=True).start()
     tls = tls_context(settings) if settings.terminates_tls else None
-    server = make_development_server(create_wsgi_app(settings), host, port, tls)
+    app = create_wsgi_app(settings)
+    freeze_start_up_heap()
+    server = make_development_server(app, host, port, tls)
     log.info("serving on http://%s:%d (single process)", host, server.server_port)
     server.serve_forever()
 

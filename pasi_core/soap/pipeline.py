@@ -234,8 +234,7 @@ class SoapEndpoint:
             exchange.audited = True
             return stored.response_body
         result = operation.run(uow, context, payload)
-        element_bytes = etree.tostring(operation.render(context.message_id, result),
-                                       encoding="UTF-8")
+        element_bytes = _serialized(operation.render(context.message_id, result))
         uow.replays.remember(key, context.message_id, element_bytes, context.now)
         exchange.outcome, exchange.summary = "ok", operation.summarize(result)
         self._append_audit(uow, exchange, element_bytes)
@@ -249,8 +248,7 @@ class SoapEndpoint:
         leaves without its audit row."""
         with self._services.new_unit_of_work(read_only=True) as uow:
             result = operation.run(uow, context, payload)
-        element_bytes = etree.tostring(operation.render(context.message_id, result),
-                                       encoding="UTF-8")
+        element_bytes = _serialized(operation.render(context.message_id, result))
         exchange.outcome, exchange.summary = "ok", operation.summarize(result)
         with self._services.new_unit_of_work() as uow:
             self._append_audit(uow, exchange, element_bytes)
@@ -271,6 +269,11 @@ class SoapEndpoint:
             exchange.response_body = body
         return Answer(status, body, extra_headers)
 
+
+
+def _serialized(rendered: etree._Element | bytes) -> bytes:
+    """The response element as UTF-8 bytes (a renderer may hand them over already written)."""
+    return rendered if isinstance(rendered, bytes) else etree.tostring(rendered, encoding="UTF-8")
 
 
 class NotFound:

@@ -332,3 +332,28 @@ def test_a_school_cannot_use_the_system_reads(pasi_system):
         pasi_system.client.service.GetStudentCredentials(request={
             "CallerInfo": caller_info("S.0001"), "StateProvinceIds": {"StateProvinceId": [p.C_READY]}})
     assert raised.value.detail.findtext(".//{*}RuleId") == "1007"
+
+
+def test_values_with_markup_characters_come_back_intact(pasi, zeep_client):
+    components = [dict(c, SuppliedContactName="Lee & <Park> \"Jr.\"")
+                  for c in p.components_for(p.OPEN_ELA)]
+    record = registration(asn=p.S1, components=components)
+    pasi.accepted(record)
+    (answer,) = get_marks(zeep_client, [(record["RefId"], None)])
+    assert [c.SuppliedContactName for c in answer.ExamMark.ComponentMarks.ComponentMarkInfo] == [
+        "Lee & <Park> \"Jr.\""] * len(components)
+    (odd,) = get_marks(zeep_client, [("<&>", None)])
+    assert (odd.RefId, odd.AvailabilityStatus) == ("<&>", "Unknown")
+
+
+def test_a_school_reads_the_other_marks_of_a_student_registered_to_write_there(pasi, zeep_client):
+    """The association "By Exam Registration": S7 (of S.0003) wrote at S.0002; once registered to
+    write an exam still to come at S.0001, S.0001 reaches the student's marks."""
+    earlier = pasi.accepted(result(asn=p.S7, centre="S.0002"), "O.1").id
+    (before,) = get_marks(zeep_client, [(earlier, None)], "S.0001")
+    assert before.AvailabilityStatus == "No Access"
+    pasi.accepted(registration(asn=p.S7, exam=p.OPEN_MATH, centre="S.0001"), "O.1")
+    (after,) = get_marks(zeep_client, [(earlier, None)], "S.0001")
+    assert after.AvailabilityStatus == "Normal"
+    (start,) = sync(zeep_client, [(DEM, 0)], "S.0001")
+    assert earlier in {ref for ref, _ in changes_of(start)}
