@@ -5,7 +5,7 @@ Reads only, in a few set-based queries, never locking: a reader never waits for 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session, aliased
@@ -54,12 +54,23 @@ class SqlExamMarkReader:
                 first.version), first.updated_utc)
         return found
 
-    def access_facts(self, ref_ids: Iterable[str], *,
-                     with_registrations: bool = True) -> dict[str, MarkAccessFacts]:
+    def access_facts(self, ref_ids: Iterable[str], *, with_registrations: bool = True,
+                     known: Mapping[str, ReadMark] | None = None) -> dict[str, MarkAccessFacts]:
         session = self._session
         c = t.ExamMarkComponent
-        owners = {row.ref_id: row.asn for row in select_in(session, lambda match: select(
-            t.ExamMark.ref_id, t.ExamMark.asn).where(match(t.ExamMark.ref_id)), ref_ids)}
+        refs = set(ref_ids)
+        sittings_of_mark: dict[str, list[str]] = defaultdict(list)
+        if known is not None and refs <= set(known):
+            # The marks were just read: their owners and sittings are at hand.
+            owners = {ref: known[ref].stored.mark.asn for ref in refs}
+            for ref in refs:
+                sittings_of_mark[ref] = [part.sitting_ref_id for part in known[ref].stored.mark.components]
+        else:
+            owners = {row.ref_id: row.asn for row in select_in(session, lambda match: select(
+                t.ExamMark.ref_id, t.ExamMark.asn).where(match(t.ExamMark.ref_id)), refs)}
+            for row in select_in(session, lambda match: select(c.exam_mark_ref_id, c.sitting_ref_id).where(
+                    match(c.exam_mark_ref_id)).order_by(c.exam_mark_ref_id, c.position), owners):
+                sittings_of_mark[row.exam_mark_ref_id].append(row.sitting_ref_id)
         if not owners:
             return {}
         people = load_people(session, set(owners.values()))
@@ -73,11 +84,7 @@ class SqlExamMarkReader:
 
         everyone = set(people) | set(owners.values())
         enrolments = load_enrolments(session, everyone)
-        # The sittings of each mark's components, and of every active registration of the people.
-        sittings_of_mark: dict[str, list[str]] = defaultdict(list)
-        for row in select_in(session, lambda match: select(c.exam_mark_ref_id, c.sitting_ref_id).where(
-                match(c.exam_mark_ref_id)).order_by(c.exam_mark_ref_id, c.position), owners):
-            sittings_of_mark[row.exam_mark_ref_id].append(row.sitting_ref_id)
+        # The sittings of every active registration of the people.
         registered: dict[str, set[str]] = defaultdict(set)
         for row in select_in(session, lambda match: select(t.ExamMark.asn, c.sitting_ref_id).join(
                 c, c.exam_mark_ref_id == t.ExamMark.ref_id).where(

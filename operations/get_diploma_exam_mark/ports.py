@@ -1,7 +1,7 @@
 """What the read services of exam marks need from the store."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from pasi_core.kernel.caller import Caller
@@ -14,10 +14,11 @@ class ExamMarkReader(Protocol):
         """The stored marks among ``ref_ids`` (lower case), with their components."""
         ...
 
-    def access_facts(self, ref_ids: Iterable[str], *,
-                     with_registrations: bool = True) -> dict[str, MarkAccessFacts]:
+    def access_facts(self, ref_ids: Iterable[str], *, with_registrations: bool = True,
+                     known: Mapping[str, ReadMark] | None = None) -> dict[str, MarkAccessFacts]:
         """For each stored mark among ``ref_ids``, what decides who may read it; without
-        ``with_registrations`` the people's registrations are left out (an empty tuple)."""
+        ``with_registrations`` the people's registrations are left out (an empty tuple).
+        ``known``: the marks already read, whose owners and sittings need no query."""
         ...
 
     def sync_horizon(self) -> int:

@@ -8,7 +8,7 @@ mark is not returned and no further requested marks are processed, so the answer
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from operations.submit_diploma_exam_mark.access import (
@@ -18,14 +18,14 @@ from operations.submit_diploma_exam_mark.access import (
 from operations.unit_of_work import UnitOfWork
 from pasi_core.kernel.caller import Caller
 
-from .model import NO_ACCESS, NORMAL, UNKNOWN, MarkAccessFacts, MarkAnswer, RequestedMark
+from .model import NO_ACCESS, NORMAL, UNKNOWN, MarkAccessFacts, MarkAnswer, ReadMark, RequestedMark
 
 
 def get_diploma_exam_marks(uow: UnitOfWork, caller: Caller, requested: Sequence[RequestedMark], *,
                            today: date, now: datetime) -> list[MarkAnswer]:
     keys = {item.ref_id.lower() for item in requested}
     found = uow.exam_mark_reads.marks(keys)
-    visible = readable(uow, caller, found, today=today, now=now)
+    visible = readable(uow, caller, found, today=today, now=now, known=found)
     answers = []
     for item in requested:
         read = found.get(item.ref_id.lower())
@@ -42,7 +42,7 @@ def get_diploma_exam_marks(uow: UnitOfWork, caller: Caller, requested: Sequence[
 
 
 def readable(uow: UnitOfWork, caller: Caller, ref_ids: Iterable[str], *, today: date,
-             now: datetime) -> set[str]:
+             now: datetime, known: Mapping[str, ReadMark] | None = None) -> set[str]:
     """The stored marks among ``ref_ids`` the caller may read (:func:`may_read_mark`).
 
     Two passes: a mark is decided by its student's enrolments and its own sittings first; only
@@ -52,11 +52,11 @@ def readable(uow: UnitOfWork, caller: Caller, ref_ids: Iterable[str], *, today: 
     refs = list(ref_ids)
     if caller.is_ministry:
         return set(refs)
-    facts = reader.access_facts(refs, with_registrations=False)
+    facts = reader.access_facts(refs, with_registrations=False, known=known)
     visible = {ref for ref, fact in facts.items() if may_read_mark(caller, fact, today=today, now=now)}
     undecided = [ref for ref in facts if ref not in visible]
     if caller.is_school and undecided:
-        visible |= {ref for ref, fact in reader.access_facts(undecided).items()
+        visible |= {ref for ref, fact in reader.access_facts(undecided, known=known).items()
                     if may_read_mark(caller, fact, today=today, now=now)}
     return visible
 
