@@ -46,11 +46,9 @@ def create_database_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    # jit=off: the queries here are short, and a plan whose estimate passes jit_above_cost
-    # (IsDataAvailable's scoped scan: 15 ms of work) spent half a second compiling itself.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
                          pool_recycle=1800, isolation_level="READ COMMITTED",
-                         hide_parameters=True, connect_args={"options": "-c jit=off"})
+                         hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> Engine:
