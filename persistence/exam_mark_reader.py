@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from operations.get_diploma_exam_mark.model import MarkAccessFacts, ReadMark
 from operations.submit_diploma_exam_mark import model as m
 from pasi_core.kernel.caller import Caller
+from pasi_core.kernel.students import asns_of_people
 from persistence import models as t
 from persistence.bulk import is_postgresql, select_in
 from persistence.exam_mark_repository import load_enrolments, load_people, load_sittings
@@ -74,14 +75,7 @@ class SqlExamMarkReader:
         if not owners:
             return {}
         people = load_people(session, set(owners.values()))
-        asns_of_person: dict[str, set[str]] = defaultdict(set)
-        for student in people.values():
-            asns_of_person[student.logical_asn].add(student.asn)
-
-        def linked(asn: str) -> set[str]:
-            student = people.get(asn)
-            return asns_of_person[student.logical_asn] | {asn} if student else {asn}
-
+        persons = asns_of_people(people.values())
         everyone = set(people) | set(owners.values())
         enrolments = load_enrolments(session, everyone)
         # The sittings of every active registration of the people.
@@ -95,7 +89,7 @@ class SqlExamMarkReader:
                                  | {ref for refs in registered.values() for ref in refs})
         facts = {}
         for ref, owner in owners.items():
-            person = linked(owner)
+            person = persons.get(owner, frozenset({owner}))
             facts[ref] = MarkAccessFacts(
                 enrolments=tuple(sorted(pair for asn in person
                                         for pair in enrolments.schools_by_student.get(asn, ()))),

@@ -8,7 +8,7 @@ from lxml import etree
 
 from operations.submit_diploma_exam_mark.model import StoredExamMark
 from pasi_core.contract import namespaces
-from pasi_core.contract.codec import CallerFacts, read_caller_info, text_of
+from pasi_core.contract.codec import CallerFacts, read_caller_info, text_of, utc_text
 
 from .model import MarkAnswer, ReadMark, RequestedMark
 
@@ -78,5 +78,4 @@ def _exam_mark(append, read: ReadMark) -> None:
                f"{_optional('MarkValue', c.mark_value)}{_optional('MarkFormat', c.mark_format)}"
                f"{_optional('MaximumMark', c.maximum_mark)}{_optional('FormId', c.form_id)}"
                f"{_optional('SuppliedContactName', c.supplied_contact_name)}</ComponentMarkInfo>")
-    append(f"</ComponentMarks><EffectiveUtc>{read.effective_utc.isoformat(timespec='milliseconds')}Z"
-           "</EffectiveUtc>")
+    append(f"</ComponentMarks><EffectiveUtc>{utc_text(read.effective_utc)}</EffectiveUtc>")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from operations.submit_diploma_exam_mark.access import (
+    centres_still_to_write,
     is_written_at_callers_schools,
     may_access_student,
 )
@@ -66,12 +67,6 @@ def may_read_mark(caller: Caller, facts: MarkAccessFacts, *, today: date, now: d
     associated with (9059) and the marks written at its schools (99008)."""
     if caller.is_ministry:
         return True
-
-    def registered_centres() -> set[str]:
-        return {sitting.writing_centre_code for sitting in facts.registrations
-                if sitting.writing_centre_code
-                and (sitting.scheduled_utc is None or sitting.scheduled_utc >= now)}
-
     return (may_access_student(caller, today, facts.enrolments, facts.authority_of_school,
-                               registered_centres)
+                               lambda: centres_still_to_write(facts.registrations, now))
             or is_written_at_callers_schools(caller, facts.sittings))

@@ -5,10 +5,9 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from operations.get_student_credentials.codec import utc_text
 from operations.get_student_credentials.model import OrderRecord, StudentAnswer
 from pasi_core.contract import namespaces
-from pasi_core.contract.codec import add_rejections, sub
+from pasi_core.contract.codec import add_rejections, sub, utc_text
 
 _Y = f"{{{namespaces.PASI_SYSTEM}}}"
 

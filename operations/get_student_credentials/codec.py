@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from lxml import etree
 
@@ -24,10 +23,6 @@ def read_request(operation: etree._Element) -> tuple[CallerFacts, list[str]]:
 
 def canonical(asns: Sequence[str]) -> list:
     return list(asns)
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def render(message_id: str, answers: Sequence[StudentAnswer]) -> etree._Element:

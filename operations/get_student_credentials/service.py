@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from operations.unit_of_work import UnitOfWork
 from pasi_core.kernel.rejections import Rejection, Violation, reject
-from pasi_core.kernel.students import Student
+from pasi_core.kernel.students import Student, asns_of_people
 
 from .model import CredentialRecord, StudentAnswer
 
@@ -31,12 +31,10 @@ def get_student_credentials(uow: UnitOfWork, asns: Sequence[str]) -> list[Studen
         key=lambda c: (c.created_utc, c.credential_number)))))
 
 
-def persons_of(asns: Sequence[str], people: dict[str, Student]) -> dict[str, set[str]]:
+def persons_of(asns: Sequence[str], people: dict[str, Student]) -> dict[str, frozenset[str]]:
     """Each requested ASN that exists -> every ASN of its person."""
-    by_logical: dict[str, set[str]] = defaultdict(set)
-    for student in people.values():
-        by_logical[student.logical_asn].add(student.asn)
-    return {asn: by_logical[people[asn].logical_asn] | {asn} for asn in asns if asn in people}
+    linked = asns_of_people(people.values())
+    return {asn: linked[asn] for asn in asns if asn in linked}
 
 
 def answer_each(asns: Sequence[str], people: dict[str, Student],

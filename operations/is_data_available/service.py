@@ -60,11 +60,7 @@ def _changes_of(uow: UnitOfWork, caller: Caller, registered: RegisteredType, *, 
     reader = uow.exam_mark_reads
     found: list[ChangedRecord] = []
     cursor = registered.max_version
-    more = False
-    while True:
-        if len(found) >= cap:  # only when the overall cap left this type nothing
-            more = True
-            break
+    while len(found) < cap:
         batch = reader.changed_marks(parsed.school_year, after=cursor, before=horizon,
                                      limit=chunk, caller=caller)
         visible = readable(uow, caller, (ref for ref, _ in batch), today=today, now=now)
@@ -74,11 +70,9 @@ def _changes_of(uow: UnitOfWork, caller: Caller, registered: RegisteredType, *, 
             cursor = version
             if len(found) >= cap:
                 break
-        if len(found) >= cap:
-            more = True
-            break
-        if len(batch) < chunk:
-            # Nothing more below the horizon: every version up to it is answered.
-            cursor = max(cursor, horizon - 1)
-            break
-    return TypeResult(registered.notification_type, tuple(found), cursor, more)
+        else:
+            if len(batch) < chunk:
+                # Nothing more below the horizon: every version up to it is answered.
+                return TypeResult(registered.notification_type, tuple(found),
+                                  max(cursor, horizon - 1), False)
+    return TypeResult(registered.notification_type, tuple(found), cursor, True)

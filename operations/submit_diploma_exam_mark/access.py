@@ -8,7 +8,7 @@ the same way.  docs/decisions.md, "Student association", says why the model is w
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from pasi_core.kernel.caller import Caller
 from pasi_core.kernel.school_years import school_year_of
@@ -39,6 +39,14 @@ def may_access_student(caller: Caller, today: date, enrolments: Iterable[tuple[s
         return any(authority_of_school.get(school) == caller.organization_code and year in years
                    for school, year in enrolments)
     return False
+
+
+def centres_still_to_write(sittings: Iterable[ExamSitting | None], now: datetime) -> set[str]:
+    """The writing centres of registration sittings not yet written: the "By Exam
+    Registration" association, which ends when the exam is written."""
+    return {sitting.writing_centre_code for sitting in sittings
+            if sitting is not None and sitting.writing_centre_code
+            and (sitting.scheduled_utc is None or sitting.scheduled_utc >= now)}
 
 
 def is_written_at_callers_schools(caller: Caller, sittings: Iterable[ExamSitting | None]) -> bool:

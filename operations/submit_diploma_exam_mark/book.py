@@ -16,6 +16,7 @@ from datetime import datetime
 from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.students import Student
 
+from .access import centres_still_to_write
 from .model import Exam, ExamSitting, RegistrationRequest, RescoreRequest, StoredExamMark, WaivedFee
 
 
@@ -114,16 +115,9 @@ class MarkBook:
 
     def registered_writing_centres(self, asn: str, now: datetime) -> set[str]:
         """Writing centres a person is registered at for an exam still to come."""
-        centres = set()
-        for stored in self.marks_of_person(asn):
-            if not stored.mark.is_active_registration:
-                continue
-            for component in stored.mark.components:
-                sitting = self.sittings.get(component.sitting_ref_id)
-                if sitting and sitting.writing_centre_code and (
-                        sitting.scheduled_utc is None or sitting.scheduled_utc >= now):
-                    centres.add(sitting.writing_centre_code)
-        return centres
+        return centres_still_to_write(
+            (self.sittings.get(component.sitting_ref_id) for stored in self.marks_of_person(asn)
+             if stored.mark.is_active_registration for component in stored.mark.components), now)
 
     def snapshot(self) -> tuple[dict[str, StoredExamMark], dict[str, str], dict[str, int]]:
         """Marks, fee links and activity years as they are now (before the batch's changes)."""

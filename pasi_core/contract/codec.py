@@ -80,6 +80,11 @@ def parse_xsd_datetime(text: str) -> datetime:
         return datetime.max if moment.year == 9999 else datetime.min
 
 
+def utc_text(moment: datetime) -> str:
+    """A stored (naive UTC) time as an ``xs:dateTime`` in UTC, to the millisecond."""
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
 def parse_decimal(text: str) -> Decimal:
     return Decimal(text.strip())
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ASN_FORMAT = re.compile(r"^[0-9]{9}$")
@@ -33,3 +35,12 @@ class Student:
     def logical_asn(self) -> str:
         """The Primary ASN: all linked ASNs of one person share it."""
         return self.primary_asn or self.asn
+
+
+def asns_of_people(students: Iterable[Student]) -> dict[str, frozenset[str]]:
+    """Each ASN -> every ASN of the same person (its Primary and the Primary's Secondaries)."""
+    by_person: dict[str, set[str]] = defaultdict(set)
+    listed = list(students)
+    for student in listed:
+        by_person[student.logical_asn].add(student.asn)
+    return {student.asn: frozenset(by_person[student.logical_asn]) for student in listed}
