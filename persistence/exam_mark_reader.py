@@ -5,12 +5,13 @@ Reads only, in a few set-based queries, never locking: a reader never waits for 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select, text, union
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, text, union
 from sqlalchemy.orm import Session, aliased
 
-from operations.get_diploma_exam_mark.model import MarkAccessFacts, ReadMark
+from operations.get_diploma_exam_mark.model import MarkAccessFacts, MarkPlacement, ReadMark
 from operations.submit_diploma_exam_mark import model as m
 from pasi_core.kernel.caller import Caller
 from pasi_core.kernel.students import asns_of_people
@@ -39,39 +40,65 @@ class SqlExamMarkReader:
             .select_from(t.table(t.ExamMark).outerjoin(
                 t.table(t.ExamMarkComponent), component.exam_mark_ref_id == mark.ref_id))
             .where(match(mark.ref_id)).order_by(mark.ref_id, component.position))
-        rows: dict[str, list] = {}
+        found: dict[str, ReadMark] = {}
+        # Rows arrive grouped by mark, components in order; plain tuples (a Row's attribute
+        # access costs more than the rest of this loop).
+        head: tuple | None = None
+        parts: list[m.ComponentMark] = []
+
+        def close() -> None:
+            if head is not None:
+                ref, asn, exam, status, value, rescored, deleted, version, updated = head
+                found[ref] = ReadMark(m.StoredExamMark(m.ExamMark(
+                    ref, asn, exam, status, value, rescored, deleted, tuple(parts)), version), updated)
+
         for row in select_in(self._session, statement, ref_ids):
-            rows.setdefault(row.ref_id, []).append(row)
-        found = {}
-        for ref, parts in rows.items():
-            first = parts[0]
-            components = tuple(m.ComponentMark(p.c_status, p.sitting_ref_id, p.c_mark_value,
-                                               p.mark_format, p.maximum_mark, p.form_id,
-                                               p.supplied_contact_name)
-                               for p in parts if p.sitting_ref_id is not None)
-            found[ref] = ReadMark(m.StoredExamMark(
-                m.ExamMark(first.ref_id, first.asn, first.exam_ref_id, first.status,
-                           first.mark_value, first.is_rescored, first.is_deleted, components),
-                first.version), first.updated_utc)
+            if head is None or row[0] != head[0]:
+                close()
+                head, parts = tuple(row[:9]), []
+            if row[10] is not None:
+                parts.append(m.ComponentMark(*row[9:]))
+        close()
         return found
 
+    def placements(self, ref_ids: Iterable[str]) -> dict[str, MarkPlacement]:
+        mark, component = t.table(t.ExamMark).c, t.table(t.ExamMarkComponent).c
+        rows = select_in(self._session, lambda match: select(
+            mark.ref_id, mark.asn, component.sitting_ref_id).select_from(
+            t.table(t.ExamMark).outerjoin(t.table(t.ExamMarkComponent),
+                                          component.exam_mark_ref_id == mark.ref_id)).where(
+            match(mark.ref_id)).order_by(mark.ref_id, component.position), ref_ids)
+        owner: dict[str, str] = {}
+        sittings: dict[str, list[str]] = defaultdict(list)
+        for ref, asn, sitting in rows:
+            owner[ref] = asn
+            if sitting is not None:
+                sittings[ref].append(sitting)
+        return {ref: MarkPlacement(asn, tuple(sittings.get(ref, ()))) for ref, asn in owner.items()}
+
+    def enrolled_at_callers_schools(self, caller: Caller, asns: Iterable[str],
+                                    school_years: tuple[int, int]) -> set[str]:
+        enrolment = t.SchoolEnrolment
+        in_schools = _in_callers_schools(caller)
+        return {asn for (asn,) in select_in(self._session, lambda match: select(enrolment.asn).where(
+            match(enrolment.asn), in_schools(enrolment.school_code),
+            enrolment.school_year.in_(school_years)).distinct(), asns)}
+
+    def sittings_at_callers_schools(self, caller: Caller, sitting_ref_ids: Iterable[str]) -> set[str]:
+        sitting = t.ExamSitting
+        in_schools = _in_callers_schools(caller)
+        return {ref for (ref,) in select_in(self._session, lambda match: select(sitting.ref_id).where(
+            match(sitting.ref_id), in_schools(sitting.writing_centre_code)), sitting_ref_ids)}
+
     def access_facts(self, ref_ids: Iterable[str], *, with_registrations: bool = True,
-                     known: Mapping[str, ReadMark] | None = None) -> dict[str, MarkAccessFacts]:
+                     known: Mapping[str, MarkPlacement] | None = None) -> dict[str, MarkAccessFacts]:
         session = self._session
         c = t.ExamMarkComponent
         refs = set(ref_ids)
-        sittings_of_mark: dict[str, list[str]] = defaultdict(list)
-        if known is not None and refs <= set(known):
-            # The marks were just read: their owners and sittings are at hand.
-            owners = {ref: known[ref].stored.mark.asn for ref in refs}
-            for ref in refs:
-                sittings_of_mark[ref] = [part.sitting_ref_id for part in known[ref].stored.mark.components]
-        else:
-            owners = {row.ref_id: row.asn for row in select_in(session, lambda match: select(
-                t.ExamMark.ref_id, t.ExamMark.asn).where(match(t.ExamMark.ref_id)), refs)}
-            for row in select_in(session, lambda match: select(c.exam_mark_ref_id, c.sitting_ref_id).where(
-                    match(c.exam_mark_ref_id)).order_by(c.exam_mark_ref_id, c.position), owners):
-                sittings_of_mark[row.exam_mark_ref_id].append(row.sitting_ref_id)
+        placed = ({ref: known[ref] for ref in refs} if known is not None and refs <= set(known)
+                  else self.placements(refs))
+        owners = {ref: placement.asn for ref, placement in placed.items()}
+        sittings_of_mark = {ref: placement.sitting_ref_ids for ref, placement in placed.items()}
         if not owners:
             return {}
         people = load_people(session, set(owners.values()))
@@ -120,24 +147,32 @@ class SqlExamMarkReader:
         return [(row.ref_id, row.version) for row in rows]
 
 
+def _in_callers_schools(caller: Caller) -> Callable[[Any], ColumnElement[bool]]:
+    """A condition on a school-code column: the caller's school, or any school of the caller's
+    authority."""
+    if caller.is_school:
+        return lambda column: column == caller.organization_code
+    school_codes = select(t.Organization.code).where(
+        t.Organization.authority_code == caller.organization_code)
+    return lambda column: column.in_(school_codes)
+
+
+def _written_at(in_schools: Callable[[Any], ColumnElement[bool]], mark_ref_id: Any):
+    """Has the mark a sitting at one of the schools?"""
+    component, sitting = t.ExamMarkComponent, t.ExamSitting
+    return exists(select(literal(1)).select_from(component).join(
+        sitting, sitting.ref_id == component.sitting_ref_id).where(
+        component.exam_mark_ref_id == mark_ref_id, in_schools(sitting.writing_centre_code)))
+
+
 def _possibly_visible_to(caller: Caller):
     """A superset of the marks a school or authority may read: the marks written at its schools,
     and every mark of a person who was ever enrolled at one of them or ever had a mark written
     there.  The service then decides exactly (operations.submit_diploma_exam_mark.access)."""
-    component, sitting, enrolment = t.ExamMarkComponent, t.ExamSitting, t.SchoolEnrolment
-    if caller.is_school:
-        def in_schools(column):
-            return column == caller.organization_code
-    else:
-        school_codes = select(t.Organization.code).where(
-            t.Organization.authority_code == caller.organization_code)
-
-        def in_schools(column):
-            return column.in_(school_codes)
+    enrolment = t.SchoolEnrolment
+    in_schools = _in_callers_schools(caller)
     outer = t.ExamMark
-    written_here = exists(select(literal(1)).select_from(component).join(
-        sitting, sitting.ref_id == component.sitting_ref_id).where(
-        component.exam_mark_ref_id == outer.ref_id, in_schools(sitting.writing_centre_code)))
+    written_here = _written_at(in_schools, outer.ref_id)
     other_mark, other_component, other_sitting = (aliased(t.ExamMark), aliased(t.ExamMarkComponent),
                                                   aliased(t.ExamSitting))
     related_asns = union(

@@ -29,6 +29,20 @@ class ReadMark:
 
 
 @dataclass(frozen=True)
+class MarkPlacement:
+    """Whose mark it is and where its components are written: the facts about the mark
+    itself that access starts from."""
+
+    asn: str
+    sitting_ref_ids: tuple[str, ...]
+
+    @classmethod
+    def of(cls, read: ReadMark) -> MarkPlacement:
+        mark = read.stored.mark
+        return cls(mark.asn, tuple(part.sitting_ref_id for part in mark.components))
+
+
+@dataclass(frozen=True)
 class MarkAccessFacts:
     """What decides whether a caller may read one mark: its student's associations and where
     its components are written (operations.submit_diploma_exam_mark.access)."""

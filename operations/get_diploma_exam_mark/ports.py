@@ -6,7 +6,7 @@ from typing import Protocol
 
 from pasi_core.kernel.caller import Caller
 
-from .model import MarkAccessFacts, ReadMark
+from .model import MarkAccessFacts, MarkPlacement, ReadMark
 
 
 class ExamMarkReader(Protocol):
@@ -14,11 +14,26 @@ class ExamMarkReader(Protocol):
         """The stored marks among ``ref_ids`` (lower case), with their components."""
         ...
 
+    def placements(self, ref_ids: Iterable[str]) -> dict[str, MarkPlacement]:
+        """For each stored mark among ``ref_ids``, its ASN and its components' sittings."""
+        ...
+
+    def enrolled_at_callers_schools(self, caller: Caller, asns: Iterable[str],
+                                    school_years: tuple[int, int]) -> set[str]:
+        """The ASNs among ``asns`` enrolled in ``school_years`` at the caller's school (an
+        authority: at any of its schools).  By the ASN itself, not its linked ASNs."""
+        ...
+
+    def sittings_at_callers_schools(self, caller: Caller, sitting_ref_ids: Iterable[str]) -> set[str]:
+        """The sittings among ``sitting_ref_ids`` whose writing centre is the caller's school
+        (an authority: any of its schools)."""
+        ...
+
     def access_facts(self, ref_ids: Iterable[str], *, with_registrations: bool = True,
-                     known: Mapping[str, ReadMark] | None = None) -> dict[str, MarkAccessFacts]:
+                     known: Mapping[str, MarkPlacement] | None = None) -> dict[str, MarkAccessFacts]:
         """For each stored mark among ``ref_ids``, what decides who may read it; without
         ``with_registrations`` the people's registrations are left out (an empty tuple).
-        ``known``: the marks already read, whose owners and sittings need no query."""
+        ``known``: the placements already at hand, which need no query."""
         ...
 
     def sync_horizon(self) -> int:

@@ -16,6 +16,13 @@ from pasi_core.kernel.school_years import school_year_of
 from .model import ExamSitting
 
 
+def association_years(today: date) -> tuple[int, int]:
+    """The school years whose enrolments associate a student with a school: the current one
+    and the one before it (rule 9059)."""
+    current = school_year_of(today)
+    return current, current - 1
+
+
 def may_access_student(caller: Caller, today: date, enrolments: Iterable[tuple[str, int]],
                        authority_of_school: Mapping[str, str | None],
                        registered_centres: Callable[[], Collection[str]]) -> bool:
@@ -29,8 +36,7 @@ def may_access_student(caller: Caller, today: date, enrolments: Iterable[tuple[s
     """
     if caller.is_ministry:
         return True
-    current = school_year_of(today)
-    years = {current, current - 1}
+    years = set(association_years(today))
     if caller.is_school:
         if any(school == caller.organization_code and year in years for school, year in enrolments):
             return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from operations.get_diploma_exam_mark.model import RequestedMark
 from operations.get_diploma_exam_mark.service import get_diploma_exam_marks
@@ -191,3 +191,46 @@ def test_concurrent_writers_and_a_follower_agree_on_every_version(db):
         thread.join()
     final = {ref: max(v for r, v in given if r == ref) for ref in refs}
     assert seen == final
+
+
+def test_the_first_access_pass_never_allows_more_than_access_py(db):
+    """certainly_readable decides the common cases from the mark alone, partly in SQL; it must
+    stay a subset of may_read_mark's decision (operations/submit_diploma_exam_mark/access.py),
+    and the passes together must give exactly that decision, for schools and authorities."""
+    from itertools import product
+
+    from operations.get_diploma_exam_mark.service import certainly_readable, may_read_mark, readable
+
+    students = [p.S1, p.S2, p.S3, p.SECONDARY, p.DEACTIVATED, p.FORMER, p.S7, p.REWRITER, p.OTHER_PERSON]
+    places = [("S.0001", ""), ("S.0002", ""), ("O.1", "special"), ("S.0001", "deleted")]
+    with session_factory(db)() as session:
+        for index, (asn, exam, (centre, kind), status) in enumerate(product(
+                students, (p.OPEN_ELA, p.CLOSED_ELA), places, ("RE", "WR"))):
+            ref = p.ref(f"parity:{index}")
+            session.add(t.ExamMark(ref_id=ref, asn=asn, exam_ref_id=exam, status=status,
+                                   is_deleted=index % 7 == 0, version=10_000 + index,
+                                   created_utc=p.NOW, updated_utc=p.NOW, updated_by="O.1"))
+            session.flush()
+            for position, component in enumerate(p.components_for(exam, centre, kind)):
+                session.add(t.ExamMarkComponent(exam_mark_ref_id=ref, position=position,
+                                                sitting_ref_id=component["ExamSittingRefId"],
+                                                status="RE"))
+        session.commit()
+    units = SqlUnitOfWorkFactory(session_factory(db))
+    today = p.NOW.date()
+    outcomes = {}
+    with units(read_only=True) as uow:
+        everything = list(session_factory(db)().scalars(select(t.ExamMark.ref_id)))
+        facts = uow.exam_mark_reads.access_facts(everything)
+        for organization in ("S.0001", "S.0002", "S.0003", "S.0009", "A.0001", "A.0002"):
+            caller = Caller(organization, frozenset({VIEW_TRANSCRIPT_USER}))
+            exact = {ref for ref, fact in facts.items()
+                     if may_read_mark(caller, fact, today=today, now=p.NOW)}
+            certain = certainly_readable(uow.exam_mark_reads, caller,
+                                         uow.exam_mark_reads.placements(everything), today=today)
+            assert certain <= exact, (organization, sorted(certain - exact))
+            assert readable(uow, caller, everything, today=today, now=p.NOW) == exact, organization
+            outcomes[organization] = (len(certain), len(exact))
+    # The data exercises both the shortcut and the passes after it.
+    assert outcomes["S.0001"][0] > 0 and outcomes["A.0001"][0] > 0
+    assert any(certain < exact for certain, exact in outcomes.values()), outcomes

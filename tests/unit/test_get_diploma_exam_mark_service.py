@@ -1,31 +1,48 @@
 """GetDiplomaExamMark's service layer against a fake reader: the order, the statuses, the Expected
-Version stop, and the two-pass access decision (registrations only for marks still undecided)."""
+Version stop, and the access decision in passes (each fact loaded only for the marks the pass before
+left undecided)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from operations.get_diploma_exam_mark.model import MarkAccessFacts, ReadMark, RequestedMark
+from operations.get_diploma_exam_mark.model import MarkAccessFacts, MarkPlacement, ReadMark, RequestedMark
 from operations.get_diploma_exam_mark.service import get_diploma_exam_marks
-from operations.submit_diploma_exam_mark.model import ExamMark, ExamSitting, StoredExamMark
+from operations.submit_diploma_exam_mark.model import ComponentMark, ExamMark, ExamSitting, StoredExamMark
 from pasi_core.kernel.caller import Caller
 
 NOW, TODAY = datetime(2026, 3, 2, 12), date(2026, 3, 2)
 SCHOOL, MINISTRY = Caller("S.0001", frozenset()), Caller("O.1", frozenset())
 
 
-def stored(ref: str, version: int) -> ReadMark:
-    return ReadMark(StoredExamMark(ExamMark(ref, "100000001", "exam", "RE", None, False, False, ()),
+def stored(ref: str, version: int, asn: str = "100000001", sittings: tuple[str, ...] = ()) -> ReadMark:
+    components = tuple(ComponentMark("RE", sitting) for sitting in sittings)
+    return ReadMark(StoredExamMark(ExamMark(ref, asn, "exam", "RE", None, False, False, components),
                                    version), NOW)
 
 
 class FakeReader:
-    def __init__(self, marks: dict[str, ReadMark], facts: dict[str, MarkAccessFacts]):
+    def __init__(self, marks: dict[str, ReadMark], facts: dict[str, MarkAccessFacts],
+                 enrolled_here: frozenset[str] = frozenset(), sittings_here: frozenset[str] = frozenset()):
         self._marks, self._facts = marks, facts
-        self.calls: list[tuple[tuple[str, ...], bool]] = []
+        self._enrolled_here, self._sittings_here = enrolled_here, sittings_here
+        self.calls: list[tuple[tuple[str, ...], bool | str]] = []
 
     def marks(self, ref_ids):
         return {ref: self._marks[ref] for ref in ref_ids if ref in self._marks}
+
+    def placements(self, ref_ids):
+        return {ref: MarkPlacement.of(self._marks[ref]) for ref in ref_ids if ref in self._marks}
+
+    def enrolled_at_callers_schools(self, caller, asns, school_years):
+        asns = tuple(sorted(asns))
+        self.calls.append((asns, f"enrolled at {caller.organization_code} in {school_years}"))
+        return {asn for asn in asns if asn in self._enrolled_here}
+
+    def sittings_at_callers_schools(self, caller, sitting_ref_ids):
+        sittings = tuple(sorted(sitting_ref_ids))
+        self.calls.append((sittings, f"sittings at {caller.organization_code}"))
+        return {ref for ref in sittings if ref in self._sittings_here}
 
     def access_facts(self, ref_ids, *, with_registrations=True, known=None):
         refs = tuple(sorted(ref_ids))
@@ -62,14 +79,26 @@ def test_an_expected_version_that_differs_ends_the_answer():
     assert [x.ref_id for x in answers] == ["a"]
 
 
-def test_registrations_are_loaded_only_for_the_marks_the_first_pass_left_undecided():
-    reader = FakeReader({"own": stored("own", 1), "visitor": stored("visitor", 2),
-                         "stranger": stored("stranger", 3)},
-                        {"own": facts(enrolled=True), "visitor": facts(registered_here=True),
-                         "stranger": facts()})
-    answers = answer(reader, SCHOOL, RequestedMark("own"), RequestedMark("visitor"), RequestedMark("stranger"))
-    assert [x.availability for x in answers] == ["Normal", "Normal", "No Access"]
-    assert reader.calls == [(("own", "stranger", "visitor"), False), (("stranger", "visitor"), True)]
+def test_each_pass_loads_facts_only_for_the_marks_the_pass_before_left_undecided():
+    reader = FakeReader({"own": stored("own", 1, asn="1"), "written": stored("written", 5, asn="5", sittings=("here",)),
+                         "linked": stored("linked", 4, asn="4", sittings=("away",)),
+                         "visitor": stored("visitor", 2, asn="2"), "stranger": stored("stranger", 3, asn="3")},
+                        {"own": facts(enrolled=True), "linked": facts(enrolled=True), "written": facts(),
+                         "visitor": facts(registered_here=True), "stranger": facts()},
+                        enrolled_here=frozenset({"1"}), sittings_here=frozenset({"here"}))
+    answers = answer(reader, SCHOOL, *(RequestedMark(ref) for ref in
+                                       ("own", "written", "linked", "visitor", "stranger")))
+    assert [x.availability for x in answers] == ["Normal", "Normal", "Normal", "Normal", "No Access"]
+    assert reader.calls == [(("1", "2", "3", "4", "5"), "enrolled at S.0001 in (2026, 2025)"),
+                            (("away", "here"), "sittings at S.0001"),
+                            (("linked", "stranger", "visitor"), False),
+                            (("stranger", "visitor"), True)]
+
+
+def test_a_mark_of_a_student_enrolled_here_needs_no_other_fact():
+    reader = FakeReader({"own": stored("own", 1)}, {}, enrolled_here=frozenset({"100000001"}))
+    assert [x.availability for x in answer(reader, SCHOOL, RequestedMark("own"))] == ["Normal"]
+    assert [kind for _, kind in reader.calls] == ["enrolled at S.0001 in (2026, 2025)"]
 
 
 def test_the_ministry_needs_no_access_facts():
