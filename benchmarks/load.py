@@ -145,15 +145,20 @@ def load_reference_data(database_url: str, organization: str, students: int, see
         "SchoolEnrolments": [{"StateProvinceId": a, "OrganizationCode": school, "SchoolYear": y}
                              for a in asns for y in (year - 1, year)],
         "DiplomaExams": [open_doc, written_doc], "ExamSittings": open_sittings + written_sittings})
-    if engine.dialect.name == "postgresql":
-        # Fresh planner statistics, as autovacuum would keep them (where it is off, a table
-        # loaded from empty keeps its empty-table estimates and plans degrade badly).
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            if connection.exec_driver_sql("SHOW autovacuum").scalar() != "on":
-                print("note: autovacuum is off on this server; statistics are as of this ANALYZE")
+    refresh_statistics(engine)
     engine.dispose()
     return Province(school, asns, f"{base - 1:09d}", open_exam, written_exam)
+
+
+def refresh_statistics(engine) -> None:
+    """Fresh planner statistics on PostgreSQL, as autovacuum would keep them (where it is off,
+    a table loaded from empty keeps its empty-table estimates and plans degrade badly)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+        if connection.exec_driver_sql("SHOW autovacuum").scalar() != "on":
+            print("note: autovacuum is off on this server; statistics are as of this ANALYZE")
 
 
 # --- the requests -------------------------------------------------------------------------

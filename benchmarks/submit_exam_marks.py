@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -147,6 +148,14 @@ def clear_marks(engine) -> None:
             connection.execute(delete(model))
 
 
+def message_id_of(response_text: str) -> str:
+    """The MessageID of a response, whatever prefix and namespace declaration it carries."""
+    found = re.search(r"MessageID[^>]*>([^<]+)<", response_text)
+    if found is None:
+        raise RuntimeError("the response has no MessageID")
+    return found.group(1)
+
+
 def server_time_ms(engine, message_id: str) -> int:
     with engine.connect() as connection:
         return connection.execute(select(t.RequestAudit.duration_ms).where(
@@ -189,8 +198,8 @@ def main() -> None:
                 wall.append((time.perf_counter() - started) * 1000)
                 response.raise_for_status()
                 body = response.text
-                message_id = body.split("MessageID>", 1)[1].split("<", 1)[0]
-                accepted = body.count("<s0:PASICoreVersion>") - body.count("<s0:PASICoreVersion>0<")
+                message_id = message_id_of(body)
+                accepted = body.count(":PASICoreVersion>") // 2 - body.count(":PASICoreVersion>0<")
                 server.append(server_time_ms(engine, message_id))
                 clear_marks(engine)
             peak = memory_kib(process.pid, "VmHWM")

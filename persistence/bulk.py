@@ -100,6 +100,9 @@ def _copy_field(value) -> str:
         return value.translate(_COPY_ESCAPES)
     if isinstance(value, (int, float)):
         return str(value)
+    if isinstance(value, bytes):
+        # bytea's hex input (\x…), its backslash escaped for COPY.
+        return "\\\\x" + value.hex()
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
     raise TypeError(f"cannot COPY a {type(value).__name__}")

@@ -39,6 +39,12 @@ class RequestSchema:
     def __init__(self, schema: etree.XMLSchema):
         self._schema = schema
 
+    @property
+    def xml_schema(self) -> etree.XMLSchema:
+        """The compiled schema itself (benchmarks/submit_floor.py validates a whole request
+        with it in one call, as the floor)."""
+        return self._schema
+
     def validate(self, operation: etree._Element, lists: tuple[RecordList, ...],
                  max_records: int) -> None:
         """Raise rule 3001 listing the first errors (with their paths) and the total."""

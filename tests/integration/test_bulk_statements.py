@@ -1,7 +1,7 @@
 """persistence.bulk: fast inserts round-trip every value exactly."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table, select
 
 from persistence.bulk import bulk_insert, select_in
 from persistence.database import session_factory
@@ -10,13 +10,15 @@ from persistence.database import session_factory
 def test_bulk_insert_round_trips_awkward_values(engine):
     metadata = MetaData()
     probe = Table("bulk_probe", metadata, Column("a", String(100)), Column("b", Boolean),
-                  Column("c", DateTime), Column("d", Integer), Column("e", Date))
+                  Column("c", DateTime), Column("d", Integer), Column("e", Date),
+                  Column("f", LargeBinary))
     metadata.drop_all(engine)
     metadata.create_all(engine)
     rows = [{"a": "tab\there, back\\slash, new\nline, cr\r, é ∑", "b": True,
-             "c": datetime(2026, 1, 2, 3, 4, 5, 678), "d": 5, "e": date(2020, 1, 1)},
-            {"a": None, "b": False, "c": None, "d": None, "e": None},
-            {"a": "\\N", "b": None, "c": None, "d": -1, "e": None}]
+             "c": datetime(2026, 1, 2, 3, 4, 5, 678), "d": 5, "e": date(2020, 1, 1),
+             "f": b"\x00\\x\t\n\xff"},
+            {"a": None, "b": False, "c": None, "d": None, "e": None, "f": None},
+            {"a": "\\N", "b": None, "c": None, "d": -1, "e": None, "f": b""}]
     try:
         session = session_factory(engine)()
         with session.begin():
