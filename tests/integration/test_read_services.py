@@ -216,11 +216,11 @@ def test_the_first_access_pass_never_allows_more_than_access_py(db):
                                                 sitting_ref_id=component["ExamSittingRefId"],
                                                 status="RE"))
         session.commit()
+        everything = list(session.scalars(select(t.ExamMark.ref_id)))
     units = SqlUnitOfWorkFactory(session_factory(db))
     today = p.NOW.date()
     outcomes = {}
     with units(read_only=True) as uow:
-        everything = list(session_factory(db)().scalars(select(t.ExamMark.ref_id)))
         facts = uow.exam_mark_reads.access_facts(everything)
         for organization in ("S.0001", "S.0002", "S.0003", "S.0009", "A.0001", "A.0002"):
             caller = Caller(organization, frozenset({VIEW_TRANSCRIPT_USER}))
