@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal, or_, select, text, union
@@ -41,24 +43,14 @@ class SqlExamMarkReader:
                 t.table(t.ExamMarkComponent), component.exam_mark_ref_id == mark.ref_id))
             .where(match(mark.ref_id)).order_by(mark.ref_id, component.position))
         found: dict[str, ReadMark] = {}
-        # Rows arrive grouped by mark, components in order; plain tuples (a Row's attribute
-        # access costs more than the rest of this loop).
-        head: tuple | None = None
-        parts: list[m.ComponentMark] = []
-
-        def close() -> None:
-            if head is not None:
-                ref, asn, exam, status, value, rescored, deleted, version, updated = head
-                found[ref] = ReadMark(m.StoredExamMark(m.ExamMark(
-                    ref, asn, exam, status, value, rescored, deleted, tuple(parts)), version), updated)
-
-        for row in select_in(self._session, statement, ref_ids):
-            if head is None or row[0] != head[0]:
-                close()
-                head, parts = tuple(row[:9]), []
-            if row[10] is not None:
-                parts.append(m.ComponentMark(*row[9:]))
-        close()
+        # Rows arrive grouped by mark, components in order; indexed as plain tuples (a Row's
+        # attribute access costs more than the rest of this loop).
+        for ref, group in groupby(select_in(self._session, statement, ref_ids), key=itemgetter(0)):
+            rows = list(group)
+            _, asn, exam, status, value, rescored, deleted, version, updated = rows[0][:9]
+            components = tuple(m.ComponentMark(*row[9:]) for row in rows if row[10] is not None)
+            found[ref] = ReadMark(m.StoredExamMark(m.ExamMark(
+                ref, asn, exam, status, value, rescored, deleted, components), version), updated)
         return found
 
     def placements(self, ref_ids: Iterable[str]) -> dict[str, MarkPlacement]:

@@ -3,12 +3,18 @@ skipped when writers commit out of order, on PostgreSQL)."""
 from __future__ import annotations
 
 import threading
+from itertools import product
 
 import pytest
 from sqlalchemy import select, text, update
 
 from operations.get_diploma_exam_mark.model import RequestedMark
-from operations.get_diploma_exam_mark.service import get_diploma_exam_marks
+from operations.get_diploma_exam_mark.service import (
+    certainly_readable,
+    get_diploma_exam_marks,
+    may_read_mark,
+    readable,
+)
 from operations.is_data_available.model import RegisteredType, SyncLimits, SyncRequest
 from operations.is_data_available.service import is_data_available
 from operations.submit_diploma_exam_mark.model import ComponentMark, ExamMark, SubmittedExamMark
@@ -197,10 +203,6 @@ def test_the_first_access_pass_never_allows_more_than_access_py(db):
     """certainly_readable decides the common cases from the mark alone, partly in SQL; it must
     stay a subset of may_read_mark's decision (operations/submit_diploma_exam_mark/access.py),
     and the passes together must give exactly that decision, for schools and authorities."""
-    from itertools import product
-
-    from operations.get_diploma_exam_mark.service import certainly_readable, may_read_mark, readable
-
     students = [p.S1, p.S2, p.S3, p.SECONDARY, p.DEACTIVATED, p.FORMER, p.S7, p.REWRITER, p.OTHER_PERSON]
     places = [("S.0001", ""), ("S.0002", ""), ("O.1", "special"), ("S.0001", "deleted")]
     with session_factory(db)() as session:
