@@ -53,12 +53,18 @@ def select_in(session, statement_for, values: Iterable) -> list:
 
 
 def lock_rows(session, column, values: Iterable) -> None:
-    """``SELECT … FOR UPDATE`` the rows whose ``column`` is in ``values``, in
-    ``column`` order: every writer takes its locks in the same order, so two
-    concurrent batches wait for each other instead of deadlocking.  (SQLite
-    ignores FOR UPDATE; its ``BEGIN IMMEDIATE`` already serializes writers.)"""
+    """``SELECT … FOR NO KEY UPDATE`` the rows whose ``column`` is in ``values``,
+    in ``column`` order: every writer takes its locks in the same order, so two
+    concurrent batches wait for each other instead of deadlocking.
+
+    NO KEY UPDATE, not UPDATE: it serializes the writers that take it, yet does
+    not wait for (or block) the KEY SHARE lock that inserting a row which
+    references the locked one takes for its foreign key.  A batch writing
+    results on a sitting, or an award referencing a student, goes on beside a
+    batch that holds that sitting or student.  (SQLite ignores row locks; its
+    ``BEGIN IMMEDIATE`` already serializes writers.)"""
     select_in(session, lambda match: select(column).where(match(column)).order_by(column)
-              .with_for_update(), values)
+              .with_for_update(key_share=True), values)
 
 
 def bulk_insert(session, table, rows: list[dict]) -> None:

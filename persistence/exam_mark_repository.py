@@ -1,11 +1,14 @@
 """Loads what a SubmitDiplomaExamMark batch needs in a few set-based queries,
 and writes the accepted changes in bulk.
 
-On PostgreSQL the students of the batch (and the sittings it registers on)
-are locked with ``SELECT … FOR UPDATE`` in a fixed order before anything is
-read, so two concurrent batches touching one student serialize: the second
-sees the first's committed versions (rule 3004) and registrations (40540,
-40552).  SQLite's ``BEGIN IMMEDIATE`` already serializes writers.
+On PostgreSQL the students of the batch are locked with ``SELECT … FOR
+UPDATE`` in a fixed order before their marks are read, so two concurrent
+batches touching one student serialize: the second sees the first's
+committed versions (rule 3004) and registrations (40540).  Of the sittings,
+only those with a capacity that an active registration of the batch names
+are locked (then counted, rule 40552): a results batch, or registrations on
+sittings without a capacity, never wait for another batch at the same
+writing centre.  SQLite's ``BEGIN IMMEDIATE`` already serializes writers.
 """
 from __future__ import annotations
 
@@ -68,20 +71,22 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
         mark.mark.exam_ref_id for mark in marks.values()}
     exams = _load_exams(session, exam_ids)
 
-    incoming_sittings = {c.sitting_ref_id for s in submitted for c in s.mark.components}
-    sitting_ids = incoming_sittings | {
+    sitting_ids = {c.sitting_ref_id for s in submitted for c in s.mark.components} | {
         c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
-    if lock:
-        lock_rows(session, t.ExamSitting.ref_id, incoming_sittings)
     sittings = load_sittings(session, sitting_ids)
+    capped = capped_sittings_registered_on(submitted, sittings)
+    if lock and capped:
+        # Only where capacity is at stake (rule 40552): results, deletions and registrations on
+        # uncapped sittings never wait for each other.  The capacity is read again under the lock.
+        lock_rows(session, t.ExamSitting.ref_id, capped)
+        sittings.update(load_sittings(session, capped))
+        capped = capped_sittings_registered_on(submitted, sittings)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
 
     mark_refs = set(marks)
     return MarkBook(
         marks=marks.values(), exams=exams, sittings=sittings, students=students,
-        registrations_by_sitting=_count_registrations(
-            session, {ref for ref in incoming_sittings
-                      if ref in sittings and sittings[ref].student_capacity is not None}),
+        registrations_by_sitting=_count_registrations(session, capped),
         rescore_requests=_load_rescore_requests(session, mark_refs),
         registration_requests=_load_registration_requests(
             session, {mark.registration_request_ref_id for mark in marks.values()
@@ -92,6 +97,15 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
         activity_school_years=_load_activity(session, asns),
         codes=codes,
     )
+
+
+def capped_sittings_registered_on(submitted: Sequence[m.SubmittedExamMark],
+                                  sittings: dict[str, m.ExamSitting]) -> set[str]:
+    """The sittings with a capacity that the batch's active registrations name: the only ones
+    whose registration count a concurrent batch could push past the capacity (40552)."""
+    return {c.sitting_ref_id for s in submitted if s.mark.is_active_registration
+            for c in s.mark.components
+            if c.sitting_ref_id in sittings and sittings[c.sitting_ref_id].student_capacity is not None}
 
 
 def load_people(session: Session, asns: set[str]) -> dict[str, Student]:

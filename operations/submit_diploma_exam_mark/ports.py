@@ -15,9 +15,10 @@ from .model import StoredExamMark
 class ExamMarkRepository(Protocol):
     def load_book(self, submitted: Sequence, codes: CodeTables) -> MarkBook:
         """Everything the batch's rules read, in a few set-based queries.  The
-        students of the batch (and the sittings whose capacity it uses) are
-        locked first where the database needs it, so concurrent batches on
-        one student serialize."""
+        students of the batch, and the sittings with a capacity that its
+        active registrations name, are locked where the database needs it:
+        concurrent batches on one student, or competing for one sitting's
+        last places, serialize; nothing else does."""
         ...
 
     def save_changes(self, changes: Sequence[PlannedChange], *, updated_by: str, now: datetime,

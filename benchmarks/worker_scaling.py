@@ -1,0 +1,124 @@
+"""Benchmark: records/s with one worker and with two, 4 clients whose batches share sittings.
+
+Starts ``pasi-core serve --dev-auth --workers N`` (the front and N gunicorn workers, as in
+production) on the given database, alternately with 1 and 2 workers, several rounds; in each
+round it loads fresh reference data (benchmarks/load.py: students enrolled at one school, an
+exam open for registration and one written, sittings without a capacity and one full one) and
+runs benchmarks/load.py's closed-loop clients against it for the measured seconds.  All
+clients register on the same sittings and post results on the same sittings, about one record
+in ten refused on purpose (3004, 9023, 9059, 40540, 40552).
+
+Printed per run: workers, records/s, latency p50/p95; then the ratio of the two medians (two
+workers over one) and each round's own ratio, and any unexpected rejection or fault (the run
+is only valid without them).
+
+    python benchmarks/worker_scaling.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from load import Client, Stats, load_reference_data, percentile  # noqa: E402
+from submit_exam_marks import free_port  # noqa: E402
+
+
+def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, PASI_DATABASE_URL=database_url, PASI_LOG_LEVEL="WARNING")
+    process = subprocess.Popen([sys.executable, "-m", "pasi_core.app.cli", "serve", "--dev-auth",
+                                "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("the server did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run_load(url: str, args, seed: int) -> Stats:
+    client_args = argparse.Namespace(seed=seed, organization="O.1", base_url=url,
+                                     records_per_request=args.records_per_request)
+    per_client = max(50, args.records_per_request * 8)
+    province = load_reference_data(args.database_url, "O.1", per_client * args.clients, seed)
+    stats = Stats()
+    clients = [Client(i, province, province.students[i::args.clients], client_args, stats)
+               for i in range(args.clients)]
+    begin = time.monotonic()
+    measure_from, stop_at = begin + args.warmup, begin + args.warmup + args.seconds
+    threads = [threading.Thread(target=c.run, args=(measure_from, stop_at)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stats.seconds = max(time.monotonic(), stop_at) - measure_from  # type: ignore[attr-defined]
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--records-per-request", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    problems = 0
+    for round_number in range(args.rounds):
+        order = (1, 2) if round_number % 2 == 0 else (2, 1)
+        for workers in order:
+            process, url = start_server(args.database_url, workers)
+            try:
+                stats = run_load(url, args, seed=1000 + round_number * 10 + workers)
+            finally:
+                stop(process)
+            seconds = stats.seconds  # type: ignore[attr-defined]
+            rate = stats.records / seconds
+            rates[workers].append(rate)
+            latencies = stats.latencies or [0.0]
+            unexpected = sum(stats.unexpected.values()) + sum(stats.failures.values())
+            problems += unexpected
+            print(f"round {round_number} workers {workers}: {rate:7.1f} records/s  "
+                  f"{len(stats.latencies) / seconds:5.1f} requests/s  latency p50 "
+                  f"{percentile(latencies, 0.5) * 1000:.0f} ms p95 {percentile(latencies, 0.95) * 1000:.0f} ms"
+                  f"  unexpected {dict(stats.unexpected)}  faults {dict(stats.failures)}", flush=True)
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    print(f"{args.clients} clients, {args.records_per_request} records per request: median "
+          f"{one:.1f} records/s with 1 worker, {two:.1f} with 2: {two / one:.2f}x")
+    print("per round: " + ", ".join(f"{b / a:.2f}x" for a, b in zip(rates[1], rates[2])))
+    if problems:
+        sys.exit(f"{problems} unexpected outcomes: the figures above do not count")
+
+
+if __name__ == "__main__":
+    main()
