@@ -23,17 +23,24 @@ prints one line per run, then the median of each phase.  The wrapped steps:
 - commit:    COMMIT
 - other:     the rest (transport, authentication, dispatch, the envelope around the response)
 
-    python benchmarks/submit_breakdown.py [--database-url URL] [--records 1000] [--runs 7]
+With ``--memory`` a thread samples the resident memory every millisecond and it prints, per
+run, the highest resident memory seen during each phase (above the resident memory before the
+request: where the peak is reached) and what is left after the request.
+
+    python benchmarks/submit_breakdown.py [--database-url URL] [--records 1000] [--runs 7] [--memory]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gc
 import io
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -48,6 +55,7 @@ from submit_exam_marks import clear_marks, envelope, province
 import pasi_core  # noqa: F401
 from operations.submit_diploma_exam_mark import endpoint, service
 from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
+from pasi_core.app.memory import release_free_memory
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap import pipeline
 from pasi_core.soap.authentication import DevelopmentAuthenticator
@@ -65,6 +73,8 @@ from persistence.database import create_database_engine, session_factory
 from persistence.reference_loader import load_document
 
 TIMINGS: dict[str, float] = defaultdict(float)
+CURRENT_PHASE = ["other"]
+"""The innermost phase running now (what the memory sampler charges)."""
 COLLECTING: dict[int, float] = {}
 
 
@@ -87,19 +97,57 @@ def wrap(owner, name: str, phase: str | None = None) -> None:
 
     @functools.wraps(function)
     def timed(*args, **kwargs):
+        key = phase or name
+        if key == "save:":
+            key += args[1].name
+        outer, CURRENT_PHASE[0] = CURRENT_PHASE[0], key
         started = time.perf_counter()
         try:
             return function(*args, **kwargs)
         finally:
-            key = phase or name
-            if key == "save:":
-                key += args[1].name
             TIMINGS[key] += time.perf_counter() - started
+            CURRENT_PHASE[0] = outer
 
     if isinstance(owner, type) or hasattr(owner, "__file__"):  # a class or a module
         setattr(owner, name, timed)
     else:
         object.__setattr__(owner, name, timed)  # the operation is a frozen dataclass
+
+
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+class MemorySampler:
+    """A thread reading the process's resident memory every millisecond (as often as the
+    interpreter lets it run) and keeping, per phase, the highest value seen while that phase
+    ran: where the request's peak is reached."""
+
+    def __init__(self) -> None:
+        self.highest: dict[str, int] = defaultdict(int)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        with open("/proc/self/statm") as statm:
+            while not self._stop.wait(0.001):
+                statm.seek(0)
+                resident = int(statm.read().split()[1]) * PAGE_KIB
+                phase = CURRENT_PHASE[0]
+                if resident > self.highest[phase]:
+                    self.highest[phase] = resident
+
+
+def resident_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_KIB
 
 
 def instrument() -> None:
@@ -132,6 +180,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--memory", action="store_true",
+                        help="also print the highest resident memory seen during each phase")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='pasi-breakdown-')}/b.sqlite3"
     engine = create_database_engine(url)
@@ -165,10 +215,14 @@ def main() -> None:
     for run in range(args.runs):
         TIMINGS.clear()
         payload = envelope(args.records, run)
+        release_free_memory()  # what earlier runs left free goes back first, as after any large request
+        rss_before = resident_kib()
+        sampler = MemorySampler() if args.memory else contextlib.nullcontext()
         collections_before = [s["collections"] for s in gc.get_stats()]
-        started = time.perf_counter()
-        call(payload)
-        total = (time.perf_counter() - started) * 1000
+        with sampler:
+            started = time.perf_counter()
+            call(payload)
+            total = (time.perf_counter() - started) * 1000
         clear_marks(engine)
         phases = {name: seconds * 1000 for name, seconds in TIMINGS.items()}
         phases["other"] = total - sum(v for k, v in phases.items()
@@ -179,6 +233,11 @@ def main() -> None:
                        for s, before in zip(gc.get_stats(), collections_before)]
         print(f"total {total:5.0f}  collections {collections}  " + "  ".join(
             f"{k} {v:.0f}" for k, v in phases.items() if k != "total"))
+        if isinstance(sampler, MemorySampler):
+            print(f"  resident MB above the {rss_before / 1024:.0f} before the request, highest while: " +
+                  "  ".join(f"{k} {(v - rss_before) / 1024:.0f}" for k, v in sorted(
+                      sampler.highest.items(), key=lambda item: -item[1])[:8]) +
+                  f"; after: {(resident_kib() - rss_before) / 1024:.0f}")
     print("median  " + "  ".join(f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.1f}"
                                  for k in runs[0]))
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from pasi_core.app.memory import is_large, release_free_memory
 from pasi_core.documents.files import DocumentFolder
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
@@ -59,13 +60,24 @@ def transport_reader(settings: Settings) -> Callable[[dict], TransportFacts]:
     return read
 
 
+COLLECTOR_THRESHOLDS = (10_000, 50, 50)
+"""The cyclic collector's schedule while serving (Python's default is 700, 10, 10)."""
+
+
 def freeze_start_up_heap() -> None:
     """Once the application is built: move everything alive into the collector's permanent
     generation, so a full collection during a large request scans what that request made, not
     the hundreds of thousands of objects of SQLAlchemy, spyne and the compiled schemas (each
-    full collection cost 130-290 ms before; issue 10)."""
+    full collection cost 130-290 ms before; issue 10).
+
+    Then collect less often.  A request's objects are nearly all acyclic and die with it, yet at
+    the default schedule a 10,000-record request still ran about 490 young, 45 middle and 4-5
+    full collections, 270-330 ms of its 2.4-2.9 s; at 10,000 / 50 / 50 it runs about 30 young
+    ones and no full one (about 45 ms).  The garbage a cycle holds waits for at most 10,000
+    allocations more (benchmarks/submit_breakdown.py, docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def create_wsgi_app(settings: Settings, engine: Engine | None = None,
@@ -125,7 +137,10 @@ class Router:
             name = name[:-5]
         endpoint = self.endpoints.get(name)
         if endpoint is not None:
-            return endpoint(environ, start_response)
+            answer = endpoint(environ, start_response)
+            if is_large(environ):
+                release_free_memory()  # the request's memory is free by now; give it back
+            return answer
         if name == "health" and self._health is not None:
             return self._health(environ, start_response)
         return self._not_found(environ, start_response)

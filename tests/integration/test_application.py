@@ -113,3 +113,37 @@ def test_more_records_than_the_limit_is_rule_3001(pasi, live_server):
         endpoint._services = original
     assert "at most 2 may be submitted" in raised.value.message
     assert raised.value.detail[0].findtext("{urn:pasi-core-mirror:common:2026}RuleId") == "3001"
+
+
+def test_the_free_memory_of_a_large_request_is_given_back_after_it_and_only_then(db, monkeypatch):
+    from pasi_core.app import application
+    from pasi_core.app.memory import LARGE_REQUEST_BYTES
+
+    trims: list[int] = []
+    monkeypatch.setattr(application, "release_free_memory", lambda: trims.append(1) or True)
+    app = create_wsgi_app(Settings(public_url="http://localhost", development_authentication=True,
+                                   max_request_bytes=4 * LARGE_REQUEST_BYTES),
+                          engine=db, authenticator=DevelopmentAuthenticator())
+    status, body = _post(app, REQUEST)
+    assert status.startswith("200") and trims == []
+    padded = REQUEST.replace(b"<p:ExamMarks>", b"<!--" + b" " * LARGE_REQUEST_BYTES + b"--><p:ExamMarks>")
+    status, body = _post(app, padded)
+    assert status.startswith("200"), body
+    assert trims == [1]
+
+
+def test_serving_freezes_the_start_up_heap_and_collects_on_the_serving_schedule():
+    import gc
+
+    from pasi_core.app.application import COLLECTOR_THRESHOLDS, freeze_start_up_heap
+
+    thresholds = gc.get_threshold()
+    survivor = [object()]
+    try:
+        freeze_start_up_heap()
+        assert gc.get_threshold() == COLLECTOR_THRESHOLDS
+        assert gc.get_freeze_count() > 10_000
+        assert not any(entry is survivor for entry in gc.get_objects())  # frozen: never rescanned
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
