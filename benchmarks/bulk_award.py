@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pasi_core  # noqa: F401
 from operations.bulk_award_and_order import service
 from operations.bulk_award_and_order.selection import Criteria
+from pasi_core.app.memory import freeze_start_up_heap, release_free_memory
 from persistence import schema
 from persistence.database import create_database_engine, session_factory
 from persistence.reference_loader import STANDARD_CODE_TABLES, load_document
@@ -55,6 +55,19 @@ def province(students: int) -> dict:
     }
 
 
+def status_mib(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak() -> float:
+    """Start a new peak (VmHWM) from the resident memory now (Linux 4.0 and later); returns it."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return status_mib("VmRSS")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -69,25 +82,37 @@ def main() -> None:
     load_document(session_factory(engine), province(args.students))
     print(f"database: {engine.dialect.name}; {args.students} students loaded in "
           f"{time.perf_counter() - started:.0f} s (not timed); chunk {service.CHUNK}; {os.cpu_count()} CPUs")
+    freeze_start_up_heap()  # as the job runner does once it has started
+    release_free_memory()  # the province document is gone: start from what a job runner holds
     units_of_work = SqlUnitOfWorkFactory(session_factory(engine))
     now = lambda: datetime.now(UTC).replace(tzinfo=None)
 
+    before_search = reset_peak()
     started = time.perf_counter()
     found = service.search(units_of_work, Criteria(), operator="benchmark", now=now())
     service.write_pre_processing_csv(found, workdir)
     search_seconds = time.perf_counter() - started
+    search_peak = status_mib("VmHWM") - before_search
+    selected = len(found.selected)
+    del found.selected, found.rows  # the run reads its selection from the database
+    release_free_memory()
+    before_run = reset_peak()
 
     started = time.perf_counter()
     service.start_run(units_of_work, found.run_id, "automated", operator="benchmark", now=now())
     summary = service.process_run(units_of_work, found.run_id, clock=now)
+    run_peak = status_mib("VmHWM") - before_run
+    before_reports = reset_peak()
     service.write_reports(units_of_work, found.run_id, out_dir=workdir)
     run_seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"search: {len(found.selected)} students selected in {search_seconds:.1f} s")
+    reports_peak = status_mib("VmHWM") - before_reports
+    print(f"search: {selected} students selected in {search_seconds:.1f} s; "
+          f"peak {search_peak:.0f} MB above the {before_search:.0f} MB before it")
     print(f"run: {summary.selected} students, {summary.awarded_and_ordered} awarded and ordered, "
           f"{summary.awarded_not_ordered} awarded not ordered, {summary.not_awarded} not awarded, "
           f"in {run_seconds:.1f} s ({summary.selected / run_seconds:.0f} students/s, including the "
-          f"three CSVs); peak RSS {peak:.0f} MB")
+          f"three CSVs); peak {run_peak:.0f} MB above the {before_run:.0f} MB before it while "
+          f"awarding and ordering, {reports_peak:.0f} MB while writing the two Post-Processing CSVs")
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ from submit_exam_marks import clear_marks, envelope, province
 
 import pasi_core  # noqa: F401
 from operations.submit_diploma_exam_mark import endpoint, service
-from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
-from pasi_core.app.memory import release_free_memory
+from pasi_core.app.application import create_wsgi_app
+from pasi_core.app.memory import freeze_start_up_heap, release_free_memory
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap import pipeline
 from pasi_core.soap.authentication import DevelopmentAuthenticator

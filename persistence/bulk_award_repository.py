@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from operations.bulk_award_and_order.ports import (
@@ -24,7 +24,7 @@ from operations.bulk_award_and_order.ports import (
 )
 from operations.bulk_award_and_order.selection import Criteria, Selected
 from persistence import models as t
-from persistence.bulk import bulk_insert, select_in
+from persistence.bulk import bulk_insert, is_postgresql, select_in
 
 
 def candidates(session: Session, criteria: Criteria) -> list[str]:
@@ -234,6 +234,21 @@ class SqlBulkRunRepository:
     def set_states(self, run_id: int, changes: Sequence[dict]) -> None:
         """``changes``: dicts with position, state, credential_number, document_order_id, rejections."""
         if not changes:
+            return
+        if is_postgresql(self._session):
+            # One statement over arrays, not an UPDATE per student (20,000 per 10,000 students).
+            self._session.execute(text(
+                "UPDATE bulk_award_run_student AS s SET state = v.state, "
+                "credential_number = v.credential_number, document_order_id = v.document_order_id, "
+                "rejections = v.rejections FROM unnest(CAST(:positions AS integer[]), "
+                "CAST(:states AS text[]), CAST(:numbers AS text[]), CAST(:orders AS integer[]), "
+                "CAST(:rejections AS text[])) AS v(position, state, credential_number, "
+                "document_order_id, rejections) WHERE s.run_id = :run_id AND s.position = v.position"),
+                {"run_id": run_id, "positions": [c["position"] for c in changes],
+                 "states": [c["state"] for c in changes],
+                 "numbers": [c.get("credential_number") for c in changes],
+                 "orders": [c.get("document_order_id") for c in changes],
+                 "rejections": [c.get("rejections") for c in changes]})
             return
         table = t.table(t.BulkAwardRunStudent)
         self._session.execute(update(table).where(

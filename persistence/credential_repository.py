@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from operations.submit_credential_awarding_multiple.model import ACHIEVED, Award, OfficialMark, StudentRecord
@@ -41,18 +41,25 @@ def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -
         return {}
     if lock:
         lock_rows(session, t.Student.asn, asns)
-    students = {row.Student.asn: row.Student for row in select_in(
-        session, lambda match: select(t.Student).where(match(t.Student.asn)), asns)}
+    # Core rows throughout, not ORM objects: building 100,000 mapped instances was a tenth of a
+    # bulk run's time, and nothing here is written back through them.
+    student = t.table(t.Student).c
+    students = {row.asn: row for row in select_in(session, lambda match: select(
+        student.asn, student.primary_asn, student.is_deactivated, student.legal_last_name,
+        student.legal_first_name, student.legal_middle_name, student.birth_date).where(
+        match(student.asn)), asns)}
     achieved: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in select_in(session, lambda match: select(
             t.CredentialAchievement.asn, t.CredentialAchievement.credential_type,
             t.CredentialAchievement.requirement_set).where(
             match(t.CredentialAchievement.asn), t.CredentialAchievement.status == ACHIEVED), students):
         achieved[row.asn][row.credential_type].append(row.requirement_set)
-    latest: dict[tuple[str, str], t.StudentCredential] = {}
-    for row in select_in(session, lambda match: select(t.StudentCredential).where(
-            match(t.StudentCredential.asn)), students):
-        credential = row.StudentCredential
+    latest: dict[tuple[str, str], Row] = {}
+    credentials = t.table(t.StudentCredential).c
+    for credential in select_in(session, lambda match: select(
+            credentials.asn, credentials.credential_type, credentials.created_utc,
+            credentials.credential_number, credentials.is_deleted).where(
+            match(credentials.asn)), students):
         key = (credential.asn, credential.credential_type)
         current = latest.get(key)
         if current is None or (credential.created_utc, credential.credential_number) > (
@@ -68,9 +75,11 @@ def load_student_records(session: Session, asns: Iterable[str], *, lock: bool) -
             match(t.SchoolEnrolment.asn)), students):
         years[row.asn].add(row.school_year)
     marks: dict[str, list[OfficialMark]] = defaultdict(list)
-    for row in select_in(session, lambda match: select(t.OfficialMark).where(
-            match(t.OfficialMark.asn), t.OfficialMark.is_deleted.is_(False)), students):
-        mark = row.OfficialMark
+    official = t.table(t.OfficialMark).c
+    for mark in select_in(session, lambda match: select(
+            official.asn, official.course_code, official.school_year, official.mark_value,
+            official.credits_awarded, official.is_ged).where(
+            match(official.asn), official.is_deleted.is_(False)), students):
         marks[mark.asn].append(OfficialMark(mark.course_code, mark.school_year, mark.mark_value,
                                             mark.credits_awarded, mark.is_ged))
     return {asn: StudentRecord(

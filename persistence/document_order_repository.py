@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from operations.construct_document_order.model import (
@@ -159,8 +159,17 @@ def insert_orders(session: Session, orders: Sequence[tuple[DocumentOrder, int]],
         return []
     table = t.table(t.DocumentOrder)
     rows = [_order_row(order, version, updated_by, now) | {"created_utc": now} for order, version in orders]
-    ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                               rows).scalars())
+    if is_postgresql(session):
+        # The ids first, from the column's own sequence, then one COPY: an INSERT … RETURNING of
+        # 500 rows is one statement of thousands of parameters, which psycopg spent longer
+        # parsing than PostgreSQL spent inserting (2 s of a 12 s bulk run of 10,000 students).
+        ids = sorted(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('document_order', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        bulk_insert(session, table, [row | {"id": order_id} for row, order_id in zip(rows, ids, strict=True)])
+    else:
+        ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                   rows).scalars())
     bulk_insert(session, t.table(t.DocumentOrderItem), [
         _item_row(order_id, number, item, item_status_for(order.order_status))
         for order_id, (order, _) in zip(ids, orders, strict=True)

@@ -6,7 +6,6 @@ authenticator, and both to the SOAP pipeline of each published endpoint.
 """
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -58,26 +57,6 @@ def transport_reader(settings: Settings) -> Callable[[dict], TransportFacts]:
                               client_certificate_fingerprint=fingerprint(der) if der else None)
 
     return read
-
-
-COLLECTOR_THRESHOLDS = (10_000, 50, 50)
-"""The cyclic collector's schedule while serving (Python's default is 700, 10, 10)."""
-
-
-def freeze_start_up_heap() -> None:
-    """Once the application is built: move everything alive into the collector's permanent
-    generation, so a full collection during a large request scans what that request made, not
-    the hundreds of thousands of objects of SQLAlchemy, spyne and the compiled schemas (each
-    full collection cost 130-290 ms before; issue 10).
-
-    Then collect less often.  A request's objects are nearly all acyclic and die with it, yet at
-    the default schedule a 10,000-record request still ran about 490 young, 45 middle and 4-5
-    full collections, 270-330 ms of its 2.4-2.9 s; at 10,000 / 50 / 50 it runs about 30 young
-    ones and no full one (about 45 ms).  The garbage a cycle holds waits for at most 10,000
-    allocations more (benchmarks/submit_breakdown.py, docs/benchmarks.md)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def create_wsgi_app(settings: Settings, engine: Engine | None = None,

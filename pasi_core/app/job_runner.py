@@ -25,6 +25,7 @@ from operations.background_jobs.model import BULK_AWARD_RUN, Job
 from operations.bulk_award_and_order import service as bulk
 from operations.unit_of_work import UnitOfWorkFactory
 from pasi_core.app.document_production import Production, production, run_round
+from pasi_core.app.memory import freeze_start_up_heap
 from pasi_core.kernel.clock import utc_now
 from pasi_core.kernel.settings import Settings
 from persistence.database import create_database_engine, session_factory
@@ -121,6 +122,10 @@ def run(settings: Settings, stop: threading.Event | None = None) -> None:
     log.info("job runner %s started%s", name, f"; {recovered} interrupted job(s) queued again" if recovered else "")
     # A bad template or delivery target stops the runner at start, where the operator looks.
     documents = production(settings) if settings.documents_interval else None
+    if threading.current_thread() is threading.main_thread():
+        # A process of its own: what start-up built is never rescanned by the collector during a
+        # 50,000-student run.  (As a thread of `serve --workers 0` the server has done this.)
+        freeze_start_up_heap()
     next_documents_round = time.monotonic()
     try:
         while not stop.is_set():

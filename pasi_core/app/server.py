@@ -99,7 +99,8 @@ def serve_with_gunicorn(settings: Settings, bind: str, workers: int, *, behind_f
 
         def load(self):
             # Built in each worker after the fork: no database connection is shared.
-            from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
+            from pasi_core.app.application import create_wsgi_app
+            from pasi_core.app.memory import freeze_start_up_heap
             app = create_wsgi_app(settings)
             freeze_start_up_heap()
             return trust_front_headers(app) if behind_front else app
@@ -297,7 +298,8 @@ def make_development_server(app, host: str, port: int, tls: ssl.SSLContext | Non
 
 def serve_single_process(settings: Settings, host: str, port: int, *, job_runner: bool = True) -> None:
     from pasi_core.app import job_runner as jobs
-    from pasi_core.app.application import create_wsgi_app, freeze_start_up_heap
+    from pasi_core.app.application import create_wsgi_app
+    from pasi_core.app.memory import freeze_start_up_heap
 
     if job_runner:
         threading.Thread(target=jobs.run, args=(settings,), name="job-runner", daemon=True).start()

@@ -135,7 +135,7 @@ def test_the_free_memory_of_a_large_request_is_given_back_after_it_and_only_then
 def test_serving_freezes_the_start_up_heap_and_collects_on_the_serving_schedule():
     import gc
 
-    from pasi_core.app.application import COLLECTOR_THRESHOLDS, freeze_start_up_heap
+    from pasi_core.app.memory import COLLECTOR_THRESHOLDS, freeze_start_up_heap
 
     thresholds = gc.get_threshold()
     survivor = [object()]
