@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -95,9 +96,20 @@ def safe_cell(value: str) -> str:
 
 
 def write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_bytes(columns, rows))
+    with csv_file(path, columns) as add:
+        add(rows)
     return path
+
+
+@contextmanager
+def csv_file(path: Path, columns: Sequence[str]) -> Iterator[Callable[[Iterable[Sequence[str]]], None]]:
+    """A CSV file written as its rows come (the same bytes as :func:`to_bytes`): yields the
+    function that appends rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        yield lambda rows: writer.writerows([safe_cell(cell) for cell in row] for row in rows)
 
 
 def to_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

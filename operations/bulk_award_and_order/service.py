@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -420,41 +420,66 @@ def report_rows(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> ReportRows:
     states: every selected student is in exactly one of them."""
     summary = summarize(new_unit_of_work, run_id)
     with new_unit_of_work(read_only=True) as uow:
-        details = _details(uow, run_id)
-        students = uow.bulk_runs.all_students(run_id)
+        searched_utc = _details(uow, run_id).searched_utc
+    successful: list[list[str]] = []
+    unsuccessful: list[list[str]] = []
+    for chunk_successful, chunk_unsuccessful in _report_chunks(new_unit_of_work, run_id):
+        successful += chunk_successful
+        unsuccessful += chunk_unsuccessful
+    return ReportRows(summary, searched_utc, successful, unsuccessful)
+
+
+ALL_STATES = (store.SELECTED, store.AWARDED, store.ORDERED, store.AWARD_FAILED, store.ORDER_FAILED)
+
+
+def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int = LOAD_CHUNK
+                   ) -> Iterator[tuple[list[list[str]], list[list[str]]]]:
+    """(Successful rows, Un-successful rows) for ``chunk`` students at a time, in
+    their order in the run: what is held at once does not grow with the run."""
+    with new_unit_of_work(read_only=True) as uow:
         order = awarding_order(uow)
         codes = uow.code_tables.load()
-        profiles = uow.bulk_runs.profiles(s.asn for s in students)
-        credentials = uow.bulk_runs.credentials(s.credential_number for s in students)
-        items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
-    successful, unsuccessful = [], []
-    for s in students:
-        row = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type, order.description(s.credential_type),
-                             s.requirement_set, s.expected_school_year).cells()
-        rejections = json.loads(s.rejections) if s.rejections else []
-        if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
-            credential = credentials.get(s.credential_number or "")
-            if credential is None:
-                raise BulkAwardError(f"run {run_id}: the credential of position {s.position} is missing")
-            item = items.get(credential.credential_number) if s.state == store.ORDERED else None
-            successful.append(row + reports.successful_cells(credential, item, codes, rejections))
-        elif s.state == store.AWARD_FAILED:
-            unsuccessful.append(row + ["Award", *reports.rules_cells(rejections)])
-        else:
-            unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
-    return ReportRows(summary, details.searched_utc, successful, unsuccessful)
+        after = -1
+        while students := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+            profiles = uow.bulk_runs.profiles(s.asn for s in students)
+            credentials = uow.bulk_runs.credentials(s.credential_number for s in students)
+            items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
+            successful, unsuccessful = [], []
+            for s in students:
+                row = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type,
+                                     order.description(s.credential_type), s.requirement_set,
+                                     s.expected_school_year).cells()
+                rejections = json.loads(s.rejections) if s.rejections else []
+                if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
+                    credential = credentials.get(s.credential_number or "")
+                    if credential is None:
+                        raise BulkAwardError(f"run {run_id}: the credential of position {s.position} is missing")
+                    item = items.get(credential.credential_number) if s.state == store.ORDERED else None
+                    successful.append(row + reports.successful_cells(credential, item, codes, rejections))
+                elif s.state == store.AWARD_FAILED:
+                    unsuccessful.append(row + ["Award", *reports.rules_cells(rejections)])
+                else:
+                    unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
+            yield successful, unsuccessful
+            after = students[-1].position
 
 
 def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,
-                  time_zone: str = PROVINCE_TIME_ZONE) -> RunSummary:
-    """The Post-Processing Successful and Un-successful CSVs of a run, written to ``out_dir``."""
-    rows = report_rows(new_unit_of_work, run_id)
-    rows.summary.files = [
-        reports.write(out_dir / reports.file_name(rows.searched_utc, "Successful", time_zone),
-                      reports.SUCCESSFUL_COLUMNS, rows.successful),
-        reports.write(out_dir / reports.file_name(rows.searched_utc, "Un-successful", time_zone),
-                      reports.UNSUCCESSFUL_COLUMNS, rows.unsuccessful)]
-    return rows.summary
+                  time_zone: str = PROVINCE_TIME_ZONE, chunk: int = LOAD_CHUNK) -> RunSummary:
+    """The Post-Processing Successful and Un-successful CSVs of a run, written to ``out_dir``
+    as the rows are made (a chunk of students at a time)."""
+    summary = summarize(new_unit_of_work, run_id)
+    with new_unit_of_work(read_only=True) as uow:
+        searched_utc = _details(uow, run_id).searched_utc
+    successful_path = out_dir / reports.file_name(searched_utc, "Successful", time_zone)
+    unsuccessful_path = out_dir / reports.file_name(searched_utc, "Un-successful", time_zone)
+    with reports.csv_file(successful_path, reports.SUCCESSFUL_COLUMNS) as add_successful, \
+            reports.csv_file(unsuccessful_path, reports.UNSUCCESSFUL_COLUMNS) as add_unsuccessful:
+        for successful, unsuccessful in _report_chunks(new_unit_of_work, run_id, chunk):
+            add_successful(successful)
+            add_unsuccessful(unsuccessful)
+    summary.files = [successful_path, unsuccessful_path]
+    return summary
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,17 @@ def test_a_killed_run_resumes_and_never_awards_a_student_twice(province, units, 
     successful = [p for p in tmp_path.iterdir() if p.name.endswith("Successful.csv")
                   and "Un-successful" not in p.name]
     assert len(read_csv(successful[0])) == final["Ordered"]
+
+
+def test_the_post_processing_files_are_written_a_chunk_at_a_time_with_the_same_bytes(province, units, tmp_path):
+    """write_reports streams the rows (memory flat in the run's size); the files are byte for
+    byte what the screen's download builds in one piece, in the run's order."""
+    chosen = run_all(units)
+    summary = service.write_reports(units, chosen.run_id, out_dir=tmp_path, chunk=97)
+    whole = [service.post_processing_csv(units, chosen.run_id, kind)
+             for kind in ("Successful", "Un-successful")]
+    assert whole[0].records + whole[1].records == len(chosen.selected) and whole[0].records > 97
+    for path, download in zip(summary.files, whole, strict=True):
+        assert path.name == download.name
+        assert path.read_bytes() == download.content
+    assert whole[0].content.startswith("\ufeff".encode())
