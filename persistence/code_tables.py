@@ -13,7 +13,9 @@ from persistence import models as t
 
 def load_code_tables(session: Session) -> CodeTables:
     tables: dict[str, dict[str, CodeValue]] = defaultdict(dict)
-    for row in session.execute(select(t.CodeValueRow)).scalars():
+    code = t.table(t.CodeValueRow).c  # Core rows, not ORM objects: every request reads the tables
+    for row in session.execute(select(code.code_table, code.code, code.short_description,
+                                      code.sequence, code.attributes)):
         tables[row.code_table][row.code] = CodeValue(
             row.code_table, row.code, row.short_description, row.sequence,
             json.loads(row.attributes or "{}"))

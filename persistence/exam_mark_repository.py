@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from operations.submit_diploma_exam_mark import model as m
@@ -53,8 +53,11 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
     lock = is_postgresql(session)
     ref_ids = {s.mark.ref_id for s in submitted}
     asns = {s.mark.asn for s in submitted if is_well_formed_asn(s.mark.asn)}
-    asns |= {row.asn for row in select_in(
-        session, lambda match: select(t.ExamMark.asn).where(match(t.ExamMark.ref_id)), ref_ids)}
+    # Before the lock: whose marks the batch names (their students are locked and read too).
+    stored_owner = {row.ref_id: row.asn for row in select_in(
+        session, lambda match: select(t.ExamMark.ref_id, t.ExamMark.asn).where(
+            match(t.ExamMark.ref_id)), ref_ids)}
+    asns |= set(stored_owner.values())
 
     students = load_people(session, asns)
     person_asns = set(students)
@@ -62,10 +65,14 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
         # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
         lock_rows(session, t.Student.asn, person_asns)
 
-    marks = _load_marks(session, person_asns, ref_ids)
-    if any(mark.mark.asn not in person_asns for mark in marks.values()
-           if mark.mark.ref_id in ref_ids and is_well_formed_asn(mark.mark.asn)):
-        raise ConcurrentUpdateDetected("an exam mark moved to another student while loading")
+    # Under the lock, every mark of those students: the named ones among them, unless one moved
+    # to another student since it was found above; those are read again by RefId, and refused.
+    marks = _load_marks(session, person_asns)
+    moved = {ref for ref in stored_owner if ref not in marks}
+    if moved:
+        marks.update(_load_marks_by_ref(session, moved))
+        if any(marks[ref].mark.asn not in person_asns for ref in moved if ref in marks):
+            raise ConcurrentUpdateDetected("an exam mark moved to another student while loading")
 
     exam_ids = {s.mark.exam_ref_id for s in submitted} | {
         mark.mark.exam_ref_id for mark in marks.values()}
@@ -111,25 +118,34 @@ def capped_sittings_registered_on(submitted: Sequence[m.SubmittedExamMark],
 def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     """The students named, plus every ASN linked to them (Primary and Secondaries).
 
-    The linked ASNs in two indexed lookups (primaries by ASN, secondaries by primary_asn), not
-    one ``asn IN … OR primary_asn IN …``, which PostgreSQL answers with a full scan."""
+    Each round is one statement of two indexed lookups (by ASN, and by primary_asn), not one
+    ``asn IN … OR primary_asn IN …``, which PostgreSQL answers with a full scan.  A second round
+    runs only when a named ASN is a Secondary: for its Primary and the Primary's other ASNs."""
     student = t.table(t.Student).c
     columns = (student.asn, student.primary_asn, student.is_deactivated)
-    found = {row.asn: row for row in select_in(
-        session, lambda match: select(*columns).where(match(student.asn)), asns)}
-    logical = {row.primary_asn or row.asn for row in found.values()}
-    found.update({row.asn: row for row in select_in(
-        session, lambda match: select(*columns).where(match(student.asn)), logical - set(found))})
-    found.update({row.asn: row for row in select_in(
-        session, lambda match: select(*columns).where(match(student.primary_asn)), logical)})
+
+    def named_or_linked_to(match):
+        return union_all(select(*columns).where(match(student.asn)),
+                         select(*columns).where(match(student.primary_asn)))
+
+    found = {row.asn: row for row in select_in(session, named_or_linked_to, asns)}
+    primaries = {row.primary_asn for row in found.values() if row.primary_asn} - asns
+    if primaries:
+        found.update({row.asn: row for row in select_in(session, named_or_linked_to, primaries)})
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in found.values()}
 
 
-def _load_marks(session: Session, asns: set[str], ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
+def _load_marks(session: Session, asns: set[str]) -> dict[str, m.StoredExamMark]:
     marks = t.table(t.ExamMark)
-    rows = select_in(session, lambda match: select(*marks.c).where(match(marks.c.asn)), asns)
-    rows += select_in(session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)
-    by_ref = {row.ref_id: row for row in rows}
+    by_ref = {row.ref_id: row for row in select_in(
+        session, lambda match: select(*marks.c).where(match(marks.c.asn)), asns)}
+    return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
+
+
+def _load_marks_by_ref(session: Session, ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
+    marks = t.table(t.ExamMark)
+    by_ref = {row.ref_id: row for row in select_in(
+        session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)}
     return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
 
 

@@ -55,10 +55,12 @@ def _hold_horizon(session: Session) -> None:
     """Before taking numbers: a shared advisory lock keyed by the sequence's current value,
     held to the end of the transaction (a second call in one transaction only adds a key that
     is no smaller)."""
-    current = session.execute(text(f"SELECT last_value FROM {VERSION_SEQUENCE}")).scalar_one()
-    if current >= _MAX_VERSION:
+    # One round trip: the lock is keyed by the value read in the same statement.
+    current = session.execute(text(
+        f"SELECT last_value, pg_advisory_xact_lock_shared(:base + last_value) FROM {VERSION_SEQUENCE}"),
+        {"base": _KEY_BASE}).one()[0]
+    if current >= _MAX_VERSION:  # the key spilled out of its class: refuse (the rollback releases it)
         raise RuntimeError("PASICoreVersion passed the range the sync horizon locks can key")
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _KEY_BASE + current})
 
 
 def sync_horizon(session: Session) -> int:
