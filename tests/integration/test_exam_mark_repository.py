@@ -1,7 +1,8 @@
 """persistence/exam_mark_repository.py on PostgreSQL: which rows a SubmitDiplomaExamMark batch
 locks while its unit of work is open.  Its students always; of the sittings, only those with a
 capacity that an active registration of the batch names (rule 40552).  So a results batch and a
-registrations batch for the same writing centre never wait for each other.
+registrations batch for the same writing centre never wait for each other.  And a mark that
+moves to another student while a batch waits for its locks makes the batch a collision to retry.
 
 Each test keeps one batch's unit of work open (validated and written, not committed) and probes
 from a second connection with ``FOR NO KEY UPDATE NOWAIT`` (the lock a competing batch takes),
@@ -149,3 +150,31 @@ def test_a_deleted_registration_locks_no_sitting(province):
 def test_two_registrations_for_one_capped_sitting_still_serialize(province):
     with open_batch(province, registration(p.S1, CAPPED)), pytest.raises(OperationalError, match="lock"):
         commits_without_waiting(province, registration(p.S2, CAPPED))
+
+
+def test_a_mark_moved_to_another_student_while_the_batch_waits_for_its_lock_is_a_collision(
+        province, monkeypatch):
+    """The marks a batch names are found by RefId before its students are locked, then read by
+    student under the lock.  One that moved to another student in between (ASN linking in another
+    transaction) is read again and refused as a collision, so the whole batch is retried."""
+    from pasi_core.kernel.errors import ConcurrentUpdateDetected
+    from persistence import exam_mark_repository
+
+    record = registration(p.S1, CAPPED)
+    with SqlUnitOfWork(session_factory(province)) as uow:
+        submit_diploma_exam_marks(uow, MINISTRY, [record], now=p.NOW)
+        uow.commit()
+    stored = store.mark(province, record.mark.ref_id)
+    update = SubmittedExamMark(0, ExamMark(**{**record.mark.__dict__, "is_deleted": True}),
+                               stored["version"])
+    real_load_people = exam_mark_repository.load_people
+
+    def load_people_while_the_mark_moves(session, asns):
+        with province.begin() as other:
+            other.execute(text("UPDATE exam_mark SET asn = :to WHERE ref_id = :ref"),
+                          {"to": p.S2, "ref": record.mark.ref_id})
+        return real_load_people(session, asns)
+
+    monkeypatch.setattr(exam_mark_repository, "load_people", load_people_while_the_mark_moves)
+    with pytest.raises(ConcurrentUpdateDetected), SqlUnitOfWork(session_factory(province)) as uow:
+        submit_diploma_exam_marks(uow, MINISTRY, [update], now=p.NOW)
