@@ -31,11 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import requests  # noqa: E402
 from bulk_award import province as bulk_province  # noqa: E402
 from load import Client, Stats, load_reference_data, percentile  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from submit_exam_marks import free_port  # noqa: E402
+from submit_exam_marks import free_port, wait_until_healthy  # noqa: E402
 
 from operations.bulk_award_and_order import service  # noqa: E402
 from operations.bulk_award_and_order.selection import Criteria  # noqa: E402
@@ -65,14 +64,8 @@ def start_server(database_url: str, workdir: Path):
                                 str(port), "--workers", "2"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
+    if wait_until_healthy(url, 180):
+        return process, url
     os.killpg(process.pid, signal.SIGKILL)
     raise RuntimeError("the server did not start")
 

@@ -375,6 +375,18 @@ class Stats:
             self.records += records
 
 
+def run_clients(clients: list[Client], warmup: float, seconds: float) -> float:
+    """Each client on a thread of its own until the time is up; returns the seconds measured."""
+    begin = time.monotonic()
+    measure_from, stop_at = begin + warmup, begin + warmup + seconds
+    threads = [threading.Thread(target=c.run, args=(measure_from, stop_at)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return max(time.monotonic(), stop_at) - measure_from
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
@@ -428,14 +440,7 @@ def main() -> None:
     stats = Stats()
     slices = [province.students[i::args.clients] for i in range(args.clients)]
     clients = [Client(i, province, slices[i], args, stats) for i in range(args.clients)]
-    begin = time.monotonic()
-    measure_from, stop_at = begin + args.warmup, begin + args.warmup + args.seconds
-    threads = [threading.Thread(target=c.run, args=(measure_from, stop_at)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    measured = max(time.monotonic(), stop_at) - measure_from
+    measured = run_clients(clients, args.warmup, args.seconds)
     print(f"{args.base_url}: {args.clients} clients, {args.records_per_request} records per request, "
           f"organization {args.organization}, {measured:.1f} s measured after {args.warmup:.0f} s warm-up")
     report(stats, measured, args)

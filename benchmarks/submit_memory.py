@@ -24,7 +24,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from submit_exam_marks import clear_marks, envelope, memory_kib, province, start_server
+from submit_exam_marks import clear_marks, envelope, memory_kib, province, reset_peak, start_server
 
 from persistence import schema
 from persistence.database import create_database_engine, session_factory
@@ -50,6 +50,7 @@ def main() -> None:
         requests.post(service, data=envelope(1, -1), headers=HEADERS, timeout=600).raise_for_status()
         clear_marks(engine)
         baseline = memory_kib(process.pid, "VmRSS")
+        reset_peak(process.pid)
         print(f"{engine.dialect.name}, {args.records} records a request; resident before: "
               f"{baseline / 1024:.0f} MB; MB above it after each request:")
         for number in range(args.requests):

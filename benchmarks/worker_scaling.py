@@ -21,18 +21,14 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from load import Client, Stats, load_reference_data, percentile  # noqa: E402
-from submit_exam_marks import free_port  # noqa: E402
+from load import Client, Stats, load_reference_data, percentile, run_clients  # noqa: E402
+from submit_exam_marks import free_port, wait_until_healthy  # noqa: E402
 
 
 def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
@@ -42,14 +38,8 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str
                                 "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
+    if wait_until_healthy(url, 120):
+        return process, url
     stop(process)
     raise RuntimeError("the server did not start")
 
@@ -71,14 +61,7 @@ def run_load(url: str, args, seed: int) -> Stats:
     stats = Stats()
     clients = [Client(i, province, province.students[i::args.clients], client_args, stats)
                for i in range(args.clients)]
-    begin = time.monotonic()
-    measure_from, stop_at = begin + args.warmup, begin + args.warmup + args.seconds
-    threads = [threading.Thread(target=c.run, args=(measure_from, stop_at)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    stats.seconds = max(time.monotonic(), stop_at) - measure_from  # type: ignore[attr-defined]
+    stats.seconds = run_clients(clients, args.warmup, args.seconds)  # type: ignore[attr-defined]
     return stats
 
 

@@ -135,14 +135,17 @@ def test_the_locks_a_batch_holds_do_not_block_rows_that_reference_the_locked_one
         assert not is_locked(province, "exam_sitting", "ref_id", CAPPED, "KEY SHARE")
 
 
-def test_a_deleted_registration_locks_no_sitting(province):
-    record = registration(p.S1, CAPPED)
-    with SqlUnitOfWork(session_factory(province)) as uow:
+def stored_then_deleted(engine, record: SubmittedExamMark) -> SubmittedExamMark:
+    """Commits ``record``; returns the update that deletes it (its stored version)."""
+    with SqlUnitOfWork(session_factory(engine)) as uow:
         submit_diploma_exam_marks(uow, MINISTRY, [record], now=p.NOW)
         uow.commit()
-    stored = store.mark(province, record.mark.ref_id)
-    deletion = SubmittedExamMark(0, ExamMark(**{**record.mark.__dict__, "is_deleted": True}),
-                                 stored["version"])
+    version = store.mark(engine, record.mark.ref_id)["version"]
+    return SubmittedExamMark(0, ExamMark(**{**record.mark.__dict__, "is_deleted": True}), version)
+
+
+def test_a_deleted_registration_locks_no_sitting(province):
+    deletion = stored_then_deleted(province, registration(p.S1, CAPPED))
     with open_batch(province, deletion):
         assert not sitting_is_locked(province, CAPPED)
 
@@ -161,12 +164,7 @@ def test_a_mark_moved_to_another_student_while_the_batch_waits_for_its_lock_is_a
     from persistence import exam_mark_repository
 
     record = registration(p.S1, CAPPED)
-    with SqlUnitOfWork(session_factory(province)) as uow:
-        submit_diploma_exam_marks(uow, MINISTRY, [record], now=p.NOW)
-        uow.commit()
-    stored = store.mark(province, record.mark.ref_id)
-    update = SubmittedExamMark(0, ExamMark(**{**record.mark.__dict__, "is_deleted": True}),
-                               stored["version"])
+    update = stored_then_deleted(province, record)
     real_load_people = exam_mark_repository.load_people
 
     def load_people_while_the_mark_moves(session, asns):
