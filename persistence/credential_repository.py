@@ -1,7 +1,7 @@
 """Loads what credential awarding needs per student, in a few set-based queries,
 and writes awards in bulk.
 
-On PostgreSQL the students are locked (``SELECT … FOR UPDATE``, ASN order)
+On PostgreSQL the students are locked (``SELECT … FOR NO KEY UPDATE``, ASN order)
 before their awards are read, so two concurrent awards of one student
 serialize and the second finds the first (rule 44010)."""
 from __future__ import annotations

@@ -8,7 +8,7 @@ deadlock upgrading a read lock; a connection marked :data:`READ_ONLY`
 begins a deferred transaction and, under WAL, never waits for a writer.
 
 PostgreSQL: psycopg 3, a small pool with pre-ping, READ COMMITTED; rows a
-batch depends on are locked with ``SELECT … FOR UPDATE``.
+batch depends on are locked with ``SELECT … FOR NO KEY UPDATE``.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Loads what a SubmitDiplomaExamMark batch needs in a few set-based queries,
 and writes the accepted changes in bulk.
 
-On PostgreSQL the students of the batch are locked with ``SELECT … FOR
-UPDATE`` in a fixed order before their marks are read, so two concurrent
+On PostgreSQL the students of the batch are locked with ``SELECT … FOR NO
+KEY UPDATE`` in a fixed order before their marks are read, so two concurrent
 batches touching one student serialize: the second sees the first's
 committed versions (rule 3004) and registrations (40540).  Of the sittings,
 only those with a capacity that an active registration of the batch names

@@ -153,12 +153,15 @@ class SqlUnitOfWorkFactory:
 
 
 def is_collision(error: BaseException) -> bool:
-    """Did this database error come from a concurrent transaction (worth a retry)?"""
+    """Did this database error come from a concurrent transaction (worth a retry)?
+
+    Also for a driver error SQLAlchemy never wrapped: the bulk writes COPY through psycopg
+    directly, so a key another batch inserted meanwhile (23505) or a deadlock between two COPYs
+    (40P01) arrives as psycopg's own exception."""
     if isinstance(error, IntegrityError):
         return True
-    if not isinstance(error, DBAPIError):
-        return False
-    original = getattr(error, "orig", None)
-    if getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES:
+    original = error.orig if isinstance(error, DBAPIError) else error
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str) and (sqlstate in RETRYABLE_SQLSTATES or sqlstate.startswith("23")):
         return True
-    return "database is locked" in str(original or "")
+    return isinstance(error, DBAPIError) and "database is locked" in str(original or "")

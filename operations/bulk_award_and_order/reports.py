@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,12 +105,18 @@ def write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> 
 @contextmanager
 def csv_file(path: Path, columns: Sequence[str]) -> Iterator[Callable[[Iterable[Sequence[str]]], None]]:
     """A CSV file written as its rows come (the same bytes as :func:`to_bytes`): yields the
-    function that appends rows."""
+    function that appends rows.  The rows go to ``<name>.partial``, renamed to ``path`` only
+    when the block ends normally: a failure half-way leaves no file that looks complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        yield lambda rows: writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            yield lambda rows: writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def to_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:

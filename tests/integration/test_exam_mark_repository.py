@@ -176,3 +176,33 @@ def test_a_mark_moved_to_another_student_while_the_batch_waits_for_its_lock_is_a
     monkeypatch.setattr(exam_mark_repository, "load_people", load_people_while_the_mark_moves)
     with pytest.raises(ConcurrentUpdateDetected), SqlUnitOfWork(session_factory(province)) as uow:
         submit_diploma_exam_marks(uow, MINISTRY, [update], now=p.NOW)
+
+
+def test_a_refid_taken_for_another_student_while_the_batch_waits_for_its_lock_is_a_collision(
+        province, monkeypatch):
+    """The same RefId registered for another student, committed between the batch's first read
+    and its lock: the batch's COPY meets the other's key, and that is a collision to retry (the
+    retry then finds the mark and refuses it by the rules), not a server error."""
+    from pasi_core.kernel.errors import ConcurrentUpdateDetected
+    from persistence import exam_mark_repository
+
+    mine = registration(p.S2, UNCAPPED)
+    theirs = SubmittedExamMark(0, ExamMark(**{**registration(p.S1, UNCAPPED).mark.__dict__,
+                                              "ref_id": mine.mark.ref_id}), 0)
+    real_load_people = exam_mark_repository.load_people
+    raced: list[bool] = []
+
+    def load_people_while_another_batch_commits(session, asns):
+        if not raced:
+            raced.append(True)
+            with SqlUnitOfWork(session_factory(province)) as other:
+                assert all(o.accepted for o in submit_diploma_exam_marks(other, MINISTRY, [theirs],
+                                                                         now=p.NOW))
+                other.commit()
+        return real_load_people(session, asns)
+
+    monkeypatch.setattr(exam_mark_repository, "load_people", load_people_while_another_batch_commits)
+    with pytest.raises(ConcurrentUpdateDetected), SqlUnitOfWork(session_factory(province)) as uow:
+        submit_diploma_exam_marks(uow, MINISTRY, [mine], now=p.NOW)
+        uow.commit()
+    assert store.mark(province, mine.mark.ref_id)["asn"] == p.S1
