@@ -67,10 +67,10 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
 
     # Under the lock, every mark of those students: the named ones among them, unless one moved
     # to another student since it was found above; those are read again by RefId, and refused.
-    marks = _load_marks(session, person_asns)
+    marks = _load_marks(session, "asn", person_asns)
     moved = {ref for ref in stored_owner if ref not in marks}
     if moved:
-        marks.update(_load_marks_by_ref(session, moved))
+        marks.update(_load_marks(session, "ref_id", moved))
         if any(marks[ref].mark.asn not in person_asns for ref in moved if ref in marks):
             raise ConcurrentUpdateDetected("an exam mark moved to another student while loading")
 
@@ -135,17 +135,11 @@ def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in found.values()}
 
 
-def _load_marks(session: Session, asns: set[str]) -> dict[str, m.StoredExamMark]:
+def _load_marks(session: Session, key: str, values: set[str]) -> dict[str, m.StoredExamMark]:
+    """The stored marks whose ``key`` column (``asn`` or ``ref_id``) is among ``values``."""
     marks = t.table(t.ExamMark)
     by_ref = {row.ref_id: row for row in select_in(
-        session, lambda match: select(*marks.c).where(match(marks.c.asn)), asns)}
-    return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
-
-
-def _load_marks_by_ref(session: Session, ref_ids: set[str]) -> dict[str, m.StoredExamMark]:
-    marks = t.table(t.ExamMark)
-    by_ref = {row.ref_id: row for row in select_in(
-        session, lambda match: select(*marks.c).where(match(marks.c.ref_id)), ref_ids)}
+        session, lambda match: select(*marks.c).where(match(marks.c[key])), values)}
     return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
 
 

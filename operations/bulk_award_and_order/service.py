@@ -446,22 +446,31 @@ def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int 
             items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
             successful, unsuccessful = [], []
             for s in students:
-                row = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type,
-                                     order.description(s.credential_type), s.requirement_set,
-                                     s.expected_school_year).cells()
+                cells = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type,
+                                       order.description(s.credential_type), s.requirement_set,
+                                       s.expected_school_year).cells()
                 rejections = json.loads(s.rejections) if s.rejections else []
                 if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
-                    credential = credentials.get(s.credential_number or "")
-                    if credential is None:
-                        raise BulkAwardError(f"run {run_id}: the credential of position {s.position} is missing")
-                    item = items.get(credential.credential_number) if s.state == store.ORDERED else None
-                    successful.append(row + reports.successful_cells(credential, item, codes, rejections))
+                    successful.append(cells + _awarded_cells(run_id, s, credentials, items, codes,
+                                                             rejections))
                 elif s.state == store.AWARD_FAILED:
-                    unsuccessful.append(row + ["Award", *reports.rules_cells(rejections)])
+                    unsuccessful.append(cells + ["Award", *reports.rules_cells(rejections)])
                 else:
-                    unsuccessful.append(row + ["Not processed (run interrupted)", "", ""])
+                    unsuccessful.append(cells + ["Not processed (run interrupted)", "", ""])
             yield successful, unsuccessful
             after = students[-1].position
+
+
+def _awarded_cells(run_id: int, student: store.RunStudent,
+                   credentials: dict[str, store.AwardedCredential],
+                   items: dict[str, store.OrderedItem], codes: CodeTables,
+                   rejections: list) -> list[str]:
+    """The Successful file's own cells for an awarded student (ordered or not)."""
+    credential = credentials.get(student.credential_number or "")
+    if credential is None:
+        raise BulkAwardError(f"run {run_id}: the credential of position {student.position} is missing")
+    item = items.get(credential.credential_number) if student.state == store.ORDERED else None
+    return reports.successful_cells(credential, item, codes, rejections)
 
 
 def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: Path,

@@ -29,6 +29,7 @@ _MALLOC_TRIM = _find_malloc_trim()
 
 
 def is_large(environ: dict) -> bool:
+    """Whether the request declared a body of :data:`LARGE_REQUEST_BYTES` or more."""
     try:
         return int(environ.get("CONTENT_LENGTH") or 0) >= LARGE_REQUEST_BYTES
     except ValueError:
