@@ -167,7 +167,7 @@ def main() -> None:
               "C": f"C  during the bulk run ({run_seconds:.0f} s)", "A2": "A2 alone, after",
               "B2": "B2 with 1,000-record batches, after"}
     print(f"probe: {PROBE_RECORDS}-record SubmitDiplomaExamMark from a school, closed loop; "
-          f"bulk run of {len(found.selected)} students")
+          f"bulk run of {found.count} students")
     for phase in ("A", "B", "C", "A2", "B2"):
         median, p95, count = figures[phase]
         print(f"{labels[phase]:<42} median {median:6.0f} ms  p95 {p95:6.0f} ms  ({count} requests)")

@@ -27,23 +27,30 @@ from persistence import models as t
 from persistence.bulk import bulk_insert, is_postgresql, select_in
 
 
-def candidates(session: Session, criteria: Criteria) -> list[str]:
-    """ASNs with an achieved credential requirement set, within the criteria's school or authority."""
-    achieved = select(t.CredentialAchievement.asn).where(
-        t.CredentialAchievement.status == "Achieved").distinct()
+def candidates(session: Session, criteria: Criteria, *, after: str | None, limit: int) -> list[str]:
+    """The next ``limit`` ASNs (in order, after ``after``) with an achieved credential requirement
+    set, within the criteria's school or authority: a page at a time, so a province-wide search
+    never holds every candidate at once."""
+    def beyond(column):
+        return column > after if after is not None else column.is_not(None)
+
+    achieved = select(t.CredentialAchievement.asn).where(t.CredentialAchievement.status == "Achieved")
     if not criteria.school and not criteria.authority:
-        return sorted(session.execute(achieved).scalars())
-    latest = select(t.SchoolEnrolment.asn, func.max(t.SchoolEnrolment.school_year).label("year")).group_by(
-        t.SchoolEnrolment.asn).subquery()
+        return list(session.execute(achieved.where(beyond(t.CredentialAchievement.asn)).distinct()
+                                    .order_by(t.CredentialAchievement.asn).limit(limit)).scalars())
+    # Each student's latest school year; the page's bound is repeated inside, where the planner
+    # would not carry it from the join.
+    latest = select(t.SchoolEnrolment.asn, func.max(t.SchoolEnrolment.school_year).label("year")).where(
+        beyond(t.SchoolEnrolment.asn)).group_by(t.SchoolEnrolment.asn).subquery()
     query = select(t.SchoolEnrolment.asn).join(latest, and_(
         t.SchoolEnrolment.asn == latest.c.asn, t.SchoolEnrolment.school_year == latest.c.year)).join(
         t.Organization, t.Organization.code == t.SchoolEnrolment.school_code).where(
-        t.SchoolEnrolment.asn.in_(achieved))
+        beyond(t.SchoolEnrolment.asn), t.SchoolEnrolment.asn.in_(achieved))
     if criteria.school:
         query = query.where(t.SchoolEnrolment.school_code == criteria.school)
     if criteria.authority:
         query = query.where(t.Organization.authority_code == criteria.authority)
-    return sorted(set(session.execute(query).scalars()))
+    return list(session.execute(query.distinct().order_by(t.SchoolEnrolment.asn).limit(limit)).scalars())
 
 
 def profiles(session: Session, asns: Iterable[str]) -> dict[str, Profile]:
@@ -113,19 +120,20 @@ def ordered_items(session: Session, numbers: Iterable[str | None]) -> dict[str, 
     return found
 
 
-def create_selection(session: Session, criteria: Criteria, selected: Sequence[Selected], *,
-                     operator: str, now: datetime) -> int:
+def create_selection(session: Session, criteria: Criteria, *, operator: str, now: datetime) -> int:
     table = t.table(t.BulkAwardRun)
-    run_id = session.execute(insert(table).returning(table.c.id), [{
+    return session.execute(insert(table).returning(table.c.id), [{
         "started_utc": now, "status": SEARCHED, "operator": operator,
         "criteria": json.dumps({"Authority": criteria.authority, "School": criteria.school,
                                 "CredentialTypes": list(criteria.credential_types)})}]).scalar_one()
+
+
+def add_to_selection(session: Session, run_id: int, first_position: int, selected: Sequence[Selected]) -> None:
     bulk_insert(session, t.table(t.BulkAwardRunStudent), [
         {"run_id": run_id, "position": position, "asn": s.asn, "credential_type": s.credential_type,
          "state": SELECTED, "credential_number": None, "document_order_id": None, "rejections": None,
          "requirement_set": s.requirement_set, "expected_school_year": s.expected_school_year}
-        for position, s in enumerate(selected)])
-    return run_id
+        for position, s in enumerate(selected, start=first_position)])
 
 
 def _change_status(session: Session, run_id: int, from_status: str, values: dict) -> bool:
@@ -164,8 +172,8 @@ class SqlBulkRunRepository:
         rows = self._session.execute(statement.order_by(t.Organization.name, t.Organization.code)).scalars()
         return [Organization(row.code, row.name, row.kind, row.authority_code) for row in rows]
 
-    def candidates(self, criteria: Criteria) -> list[str]:
-        return candidates(self._session, criteria)
+    def candidates(self, criteria: Criteria, *, after: str | None, limit: int) -> list[str]:
+        return candidates(self._session, criteria, after=after, limit=limit)
 
     def profiles(self, asns: Iterable[str]) -> dict[str, Profile]:
         return profiles(self._session, asns)
@@ -179,9 +187,11 @@ class SqlBulkRunRepository:
     def ordered_items(self, numbers: Iterable[str | None]) -> dict[str, OrderedItem]:
         return ordered_items(self._session, numbers)
 
-    def create_selection(self, criteria: Criteria, selected: Sequence[Selected], *, operator: str,
-                         now: datetime) -> int:
-        return create_selection(self._session, criteria, selected, operator=operator, now=now)
+    def create_selection(self, criteria: Criteria, *, operator: str, now: datetime) -> int:
+        return create_selection(self._session, criteria, operator=operator, now=now)
+
+    def add_to_selection(self, run_id: int, first_position: int, selected: Sequence[Selected]) -> None:
+        add_to_selection(self._session, run_id, first_position, selected)
 
     def start(self, run_id: int, *, delivery_method: str, operator: str, now: datetime) -> bool:
         return _change_status(self._session, run_id, SEARCHED, {
@@ -226,10 +236,10 @@ class SqlBulkRunRepository:
                 student.run_id == run_id, match(student.position)), positions)),
             key=lambda s: s.position)
 
-    def all_students(self, run_id: int) -> list[RunStudent]:
+    def selected_among(self, run_id: int, asns: Sequence[str]) -> set[str]:
         student = t.BulkAwardRunStudent
-        return [_student(row) for row in self._session.execute(select(student).where(
-            student.run_id == run_id).order_by(student.position)).scalars()]
+        return {row.asn for row in select_in(self._session, lambda match: select(student.asn).where(
+            student.run_id == run_id, match(student.asn)), asns)}
 
     def set_states(self, run_id: int, changes: Sequence[dict]) -> None:
         """``changes``: dicts with position, state, credential_number, document_order_id, rejections."""

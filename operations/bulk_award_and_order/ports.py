@@ -112,7 +112,9 @@ class BulkRunRepository(Protocol):
         """Every organization of ``kind`` (School, Authority), of ``authority`` when given, by name."""
         ...
 
-    def candidates(self, criteria: Criteria) -> list[str]: ...
+    def candidates(self, criteria: Criteria, *, after: str | None, limit: int) -> list[str]:
+        """The next ``limit`` students the criteria may select, by ASN, after ``after``."""
+        ...
 
     def profiles(self, asns: Iterable[str]) -> dict[str, Profile]: ...
 
@@ -122,9 +124,12 @@ class BulkRunRepository(Protocol):
 
     def ordered_items(self, numbers: Iterable[str | None]) -> dict[str, OrderedItem]: ...
 
-    def create_selection(self, criteria: Criteria, selected: Sequence[Selected], *, operator: str,
-                         now: datetime) -> int:
-        """Record a search's selection as a run in status Searched; its id."""
+    def create_selection(self, criteria: Criteria, *, operator: str, now: datetime) -> int:
+        """Record a search as a run in status Searched, with no student yet; its id."""
+        ...
+
+    def add_to_selection(self, run_id: int, first_position: int, selected: Sequence[Selected]) -> None:
+        """Add students to a search's selection, numbered from ``first_position``."""
         ...
 
     def start(self, run_id: int, *, delivery_method: str, operator: str, now: datetime) -> bool:
@@ -150,7 +155,9 @@ class BulkRunRepository(Protocol):
 
     def students_at(self, run_id: int, positions: Sequence[int]) -> list[RunStudent]: ...
 
-    def all_students(self, run_id: int) -> list[RunStudent]: ...
+    def selected_among(self, run_id: int, asns: Sequence[str]) -> set[str]:
+        """Which of ``asns`` the run selected."""
+        ...
 
     def set_states(self, run_id: int, changes: Sequence[dict]) -> None: ...
 

@@ -121,11 +121,26 @@ def csv_file(path: Path, columns: Sequence[str]) -> Iterator[Callable[[Iterable[
 
 def to_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
     """UTF-8 with a byte-order mark (Excel opens it cleanly), one header row, CRLF lines."""
+    return b"".join(stream(columns, [rows]))
+
+
+def stream(columns: Sequence[str], row_chunks: Iterable[Iterable[Sequence[str]]]) -> Iterator[bytes]:
+    """The bytes of :func:`to_bytes`, a chunk of rows at a time: the header (after the
+    byte-order mark) first, then one piece per chunk."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
+
+    def taken() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writerow(columns)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    yield "\ufeff".encode() + taken().encode("utf-8")
+    for rows in row_chunks:
+        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+        yield taken().encode("utf-8")
 
 
 def rules_cells(rejections: Sequence[Sequence]) -> list[str]:

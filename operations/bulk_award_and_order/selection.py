@@ -9,7 +9,11 @@ and reported in the Un-successful CSV, as PASI's screen would.
 """
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 
 from operations.submit_credential_awarding_multiple.model import AwardingOrder, StudentRecord
 from operations.submit_credential_awarding_multiple.rules import (
@@ -49,3 +53,37 @@ def select(record: StudentRecord, order: AwardingOrder, types: frozenset[str]) -
         return None
     sets = record.achieved.get(chosen, ())
     return Selected(record.asn, chosen, sets[0] if sets else None, awarded_school_year(record, chosen))
+
+
+class SelectionSpool:
+    """Selected students kept in a temporary file between the search's read and its write, so
+    that neither holds the whole selection in memory (one JSON line a student; the file is gone
+    when the block ends)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by __exit__)
+        self.count = 0
+
+    def __enter__(self) -> SelectionSpool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._file.close()
+
+    def add(self, selected: Sequence[Selected]) -> None:
+        self._file.writelines(json.dumps([s.asn, s.credential_type, s.requirement_set,
+                                          s.expected_school_year]) + "\n" for s in selected)
+        self.count += len(selected)
+
+    def chunks(self, size: int) -> Iterator[list[Selected]]:
+        """Everything added, in order, ``size`` students at a time."""
+        self._file.seek(0)
+        chunk: list[Selected] = []
+        for line in self._file:
+            chunk.append(Selected(*json.loads(line)))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -41,7 +41,7 @@ from pasi_core.kernel.rejections import Rejection
 
 from . import ports as store
 from . import reports
-from .selection import Criteria, Selected, select
+from .selection import Criteria, Selected, SelectionSpool, select
 
 STUDENT_RECORDS = Caller("O.1", frozenset({PASI_SYSTEM_USER, MINISTRY_CLIENT_USER}),
                          client_name="Award and Order Credentials in Bulk")
@@ -53,18 +53,21 @@ CHUNK = 500
 """Students awarded (then ordered) per transaction by default (PASI_BULK_CHUNK_SIZE)."""
 LOAD_CHUNK = 2000
 ENGLISH, FRENCH = "EN", "FR"
+ALL_STATES = (store.SELECTED, store.AWARDED, store.ORDERED, store.AWARD_FAILED, store.ORDER_FAILED)
 
 
 class BulkAwardError(PasiError):
     """A bulk run cannot start or go on (bad criteria, an unknown run, ...)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Selection:
+    """A recorded search.  Its students are in the store (:func:`students`), never all in
+    memory: a province-wide selection is 50,000 of them."""
+
     run_id: int
     criteria: Criteria
-    selected: list[Selected]
-    rows: dict[str, reports.Row]
+    count: int
     searched_utc: datetime
 
 
@@ -142,57 +145,89 @@ def check_criteria(uow: UnitOfWork, criteria: Criteria) -> Criteria:
     return Criteria(criteria.authority, criteria.school, types)
 
 
-def _select(uow: UnitOfWork, criteria: Criteria,
-            progress: Callable[[int], None] | None = None) -> list[Selected]:
+def _selected_chunks(uow: UnitOfWork, criteria: Criteria,
+                     progress: Callable[[int], None] | None = None) -> Iterator[list[Selected]]:
+    """The students the criteria select, ``LOAD_CHUNK`` candidates at a time, by ASN."""
     order = awarding_order(uow)
     types = frozenset(criteria.credential_types)
-    asns = uow.bulk_runs.candidates(criteria)
-    selected: list[Selected] = []
-    for start in range(0, len(asns), LOAD_CHUNK):
-        chunk = asns[start:start + LOAD_CHUNK]
+    after = None
+    while chunk := uow.bulk_runs.candidates(criteria, after=after, limit=LOAD_CHUNK):
         records = uow.credentials.load_student_records(chunk, for_update=False)
-        selected += [s for s in (select(records[a], order, types) for a in chunk if a in records) if s]
+        yield [s for s in (select(records[a], order, types) for a in chunk if a in records) if s]
         if progress:
             progress(len(chunk))
-    return selected
+        after = chunk[-1]
 
 
 def search(new_unit_of_work: UnitOfWorkFactory, criteria: Criteria, *, operator: str, now: datetime,
            progress: Callable[[int], None] | None = None) -> Selection:
-    """Select the students and record the selection (awarding nothing)."""
+    """Select the students and record the selection (awarding nothing).
+
+    The selection is made in a read-only unit of work and spooled to a temporary file, then
+    recorded in a short write: on SQLite a write holds the database's one write lock, which a
+    province-wide search must not hold for its seconds of reading."""
     _require_operator(operator)
-    with new_unit_of_work(read_only=True) as uow:
-        criteria = check_criteria(uow, criteria)
-        selected = _select(uow, criteria, progress)
-        rows = _rows(uow, selected, awarding_order(uow))
-    with new_unit_of_work() as uow:
-        run_id = uow.bulk_runs.create_selection(criteria, selected, operator=operator, now=now)
-        _audit_step(uow, "BulkSearch", run_id, operator, now, len(selected))
-        uow.commit()
-    return Selection(run_id, criteria, selected, rows, now)
+    with SelectionSpool() as spool:
+        with new_unit_of_work(read_only=True) as uow:
+            criteria = check_criteria(uow, criteria)
+            for chunk in _selected_chunks(uow, criteria, progress):
+                spool.add(chunk)
+        with new_unit_of_work() as uow:
+            run_id = uow.bulk_runs.create_selection(criteria, operator=operator, now=now)
+            position = 0
+            for chunk in spool.chunks(LOAD_CHUNK):
+                uow.bulk_runs.add_to_selection(run_id, position, chunk)
+                position += len(chunk)
+            _audit_step(uow, "BulkSearch", run_id, operator, now, spool.count)
+            uow.commit()
+        return Selection(run_id, criteria, spool.count, now)
 
 
 def selection(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> Selection:
     """A recorded selection, as the search made it."""
     with new_unit_of_work(read_only=True) as uow:
         details = _details(uow, run_id)
-        students = uow.bulk_runs.all_students(run_id)
-        selected = [Selected(s.asn, s.credential_type, s.requirement_set, s.expected_school_year)
-                    for s in students]
-        rows = _rows(uow, selected, awarding_order(uow))
-    return Selection(run_id, details.criteria, selected, rows, details.searched_utc)
+        count = sum(uow.bulk_runs.state_counts(run_id).values())
+    return Selection(run_id, details.criteria, count, details.searched_utc)
 
 
-def write_pre_processing_csv(chosen: Selection, out_dir: Path, *, time_zone: str = PROVINCE_TIME_ZONE) -> Path:
-    return reports.write(out_dir / reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone),
-                         reports.PRE_PROCESSING_COLUMNS, (chosen.rows[s.asn].cells() for s in chosen.selected))
+def students(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int = LOAD_CHUNK
+             ) -> Iterator[store.RunStudent]:
+    """Every student of a selection or run, in its order, ``chunk`` at a time from the store."""
+    with new_unit_of_work(read_only=True) as uow:
+        _details(uow, run_id)
+        after = -1
+        while found := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+            yield from found
+            after = found[-1].position
 
 
-def _rows(uow: UnitOfWork, selected: list[Selected], order: AwardingOrder) -> dict[str, reports.Row]:
-    found = uow.bulk_runs.profiles(s.asn for s in selected)
-    return {s.asn: reports.Row.of(s.asn, found.get(s.asn), s.credential_type,
-                                  order.description(s.credential_type), s.requirement_set,
-                                  s.expected_school_year) for s in selected}
+def write_pre_processing_csv(new_unit_of_work: UnitOfWorkFactory, chosen: Selection, out_dir: Path, *,
+                             time_zone: str = PROVINCE_TIME_ZONE, chunk: int = LOAD_CHUNK) -> Path:
+    path = out_dir / reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone)
+    with reports.csv_file(path, reports.PRE_PROCESSING_COLUMNS) as add:
+        for rows in _pre_processing_chunks(new_unit_of_work, chosen.run_id, chunk):
+            add(rows)
+    return path
+
+
+def _pre_processing_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int = LOAD_CHUNK
+                           ) -> Iterator[list[list[str]]]:
+    """The Pre-Processing CSV's rows, ``chunk`` students at a time, in the selection's order."""
+    with new_unit_of_work(read_only=True) as uow:
+        order = awarding_order(uow)
+        after = -1
+        while found := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+            profiles = uow.bulk_runs.profiles(s.asn for s in found)
+            yield [_row(s, profiles, order).cells() for s in found]
+            after = found[-1].position
+
+
+def _row(student: store.RunStudent, profiles: dict[str, store.Profile], order: AwardingOrder) -> reports.Row:
+    """A student's Pre-Processing cells: who, where, and what the search found for them."""
+    return reports.Row.of(student.asn, profiles.get(student.asn), student.credential_type,
+                          order.description(student.credential_type), student.requirement_set,
+                          student.expected_school_year)
 
 
 def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *, operator: str,
@@ -209,8 +244,13 @@ def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *
             raise BulkAwardError(f"selection {run_id} was cancelled; search again")
         if details.status != store.SEARCHED:
             return RunStart(run_id, started=False)
-        frozen = {s.asn for s in uow.bulk_runs.all_students(run_id)}
-        now_selected = {s.asn for s in _select(uow, details.criteria)}
+        # Compared a chunk at a time: what is held does not grow with the selection.
+        frozen = sum(uow.bulk_runs.state_counts(run_id).values())
+        now_selected = still_selected = 0
+        for chunk in _selected_chunks(uow, details.criteria):
+            asns = [s.asn for s in chunk]
+            now_selected += len(asns)
+            still_selected += len(uow.bulk_runs.selected_among(run_id, asns))
     with new_unit_of_work() as uow:
         busy = uow.bulk_runs.unfinished_runs_sharing_students(run_id)
         if busy:
@@ -222,9 +262,9 @@ def start_run(new_unit_of_work: UnitOfWorkFactory, run_id: int, delivery: str, *
         if started:
             if queue_job:
                 uow.jobs.enqueue(BULK_AWARD_RUN, run_id, now)
-            _audit_step(uow, "BulkContinue", run_id, operator, now, len(frozen))
+            _audit_step(uow, "BulkContinue", run_id, operator, now, frozen)
         uow.commit()
-    return RunStart(run_id, started, Staleness(len(frozen - now_selected), len(now_selected - frozen)))
+    return RunStart(run_id, started, Staleness(frozen - still_selected, now_selected - still_selected))
 
 
 def cancel(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, now: datetime, operator: str | None = None) -> bool:
@@ -407,33 +447,8 @@ def credential_order(credential: store.AwardedCredential, address: store.Address
                          items=(item,), requestor_name="Alberta Education", order_placed_utc=now)
 
 
-@dataclass
-class ReportRows:
-    summary: RunSummary
-    searched_utc: datetime
-    successful: list[list[str]]
-    unsuccessful: list[list[str]]
-
-
-def report_rows(new_unit_of_work: UnitOfWorkFactory, run_id: int) -> ReportRows:
-    """The rows of a run's Post-Processing Successful and Un-successful CSVs, from its stored
-    states: every selected student is in exactly one of them."""
-    summary = summarize(new_unit_of_work, run_id)
-    with new_unit_of_work(read_only=True) as uow:
-        searched_utc = _details(uow, run_id).searched_utc
-    successful: list[list[str]] = []
-    unsuccessful: list[list[str]] = []
-    for chunk_successful, chunk_unsuccessful in _report_chunks(new_unit_of_work, run_id):
-        successful += chunk_successful
-        unsuccessful += chunk_unsuccessful
-    return ReportRows(summary, searched_utc, successful, unsuccessful)
-
-
-ALL_STATES = (store.SELECTED, store.AWARDED, store.ORDERED, store.AWARD_FAILED, store.ORDER_FAILED)
-
-
 def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int = LOAD_CHUNK
-                   ) -> Iterator[tuple[list[list[str]], list[list[str]]]]:
+                   ) -> Generator[tuple[list[list[str]], list[list[str]]], None, None]:
     """(Successful rows, Un-successful rows) for ``chunk`` students at a time, in
     their order in the run: what is held at once does not grow with the run."""
     with new_unit_of_work(read_only=True) as uow:
@@ -446,9 +461,7 @@ def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int 
             items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
             successful, unsuccessful = [], []
             for s in students:
-                cells = reports.Row.of(s.asn, profiles.get(s.asn), s.credential_type,
-                                       order.description(s.credential_type), s.requirement_set,
-                                       s.expected_school_year).cells()
+                cells = _row(s, profiles, order).cells()
                 rejections = json.loads(s.rejections) if s.rejections else []
                 if s.state in (store.ORDERED, store.ORDER_FAILED, store.AWARDED):
                     successful.append(cells + _awarded_cells(run_id, s, credentials, items, codes,
@@ -492,30 +505,60 @@ def write_reports(new_unit_of_work: UnitOfWorkFactory, run_id: int, *, out_dir: 
 
 
 @dataclass(frozen=True)
-class CsvFile:
+class CsvDownload:
+    """A CSV made as it is sent: :meth:`chunks` reads the store and yields the file's bytes a
+    chunk of students at a time."""
+
     name: str
-    content: bytes
     records: int
+    make: Callable[[], Iterator[bytes]]
+
+    def chunks(self) -> Iterator[bytes]:
+        return self.make()
+
+    @property
+    def content(self) -> bytes:
+        return b"".join(self.make())
 
 
-def pre_processing_csv(chosen: Selection, *, time_zone: str = PROVINCE_TIME_ZONE) -> CsvFile:
-    return CsvFile(reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone),
-                   reports.to_bytes(reports.PRE_PROCESSING_COLUMNS,
-                                    (chosen.rows[s.asn].cells() for s in chosen.selected)), len(chosen.selected))
+def pre_processing_csv(new_unit_of_work: UnitOfWorkFactory, run_id: int, *,
+                       time_zone: str = PROVINCE_TIME_ZONE, chunk: int = LOAD_CHUNK) -> CsvDownload:
+    chosen = selection(new_unit_of_work, run_id)
+    return CsvDownload(reports.file_name(chosen.searched_utc, "Pre-Processing", time_zone), chosen.count,
+                       lambda: reports.stream(reports.PRE_PROCESSING_COLUMNS,
+                                              _pre_processing_chunks(new_unit_of_work, run_id, chunk)))
 
 
 def post_processing_csv(new_unit_of_work: UnitOfWorkFactory, run_id: int, kind: str, *,
-                        time_zone: str = PROVINCE_TIME_ZONE) -> CsvFile:
+                        time_zone: str = PROVINCE_TIME_ZONE, chunk: int = LOAD_CHUNK) -> CsvDownload:
     """``kind`` is Successful or Un-successful."""
-    rows = report_rows(new_unit_of_work, run_id)
-    if kind == "Successful":
-        columns, content = reports.SUCCESSFUL_COLUMNS, rows.successful
-    elif kind == "Un-successful":
-        columns, content = reports.UNSUCCESSFUL_COLUMNS, rows.unsuccessful
-    else:
+    if kind not in ("Successful", "Un-successful"):
         raise BulkAwardError(f"there is no {kind} file; Successful or Un-successful")
-    return CsvFile(reports.file_name(rows.searched_utc, kind, time_zone), reports.to_bytes(columns, content),
-                   len(content))
+    summary = summarize(new_unit_of_work, run_id)
+    with new_unit_of_work(read_only=True) as uow:
+        searched_utc = _details(uow, run_id).searched_utc
+    side = 0 if kind == "Successful" else 1
+    columns = (reports.SUCCESSFUL_COLUMNS, reports.UNSUCCESSFUL_COLUMNS)[side]
+    return CsvDownload(reports.file_name(searched_utc, kind, time_zone),
+                       (summary.successful, summary.unsuccessful)[side],
+                       lambda: reports.stream(columns, (pair[side] for pair in
+                                                        _report_chunks(new_unit_of_work, run_id, chunk))))
+
+
+def awarded_not_ordered(new_unit_of_work: UnitOfWorkFactory, run_id: int, limit: int) -> list[list[str]]:
+    """The first ``limit`` Successful rows of students awarded but not ordered (the screen's
+    follow-up list), read only as far as needed."""
+    outcome = reports.SUCCESSFUL_COLUMNS.index("Outcome")
+    found: list[list[str]] = []
+    chunks = _report_chunks(new_unit_of_work, run_id)
+    try:
+        for successful, _ in chunks:
+            found += [row for row in successful if row[outcome] == "Awarded, not ordered"]
+            if len(found) >= limit:
+                break
+    finally:
+        chunks.close()
+    return found[:limit]
 
 
 def record_export(new_unit_of_work: UnitOfWorkFactory, run_id: int, kind: str, *, operator: str,

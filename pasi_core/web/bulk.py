@@ -200,8 +200,10 @@ def cancel(selection_id: int):
     return redirect(url_for("bulk.search_form"))
 
 
-def _csv(file: service.CsvFile) -> Response:
-    return Response(file.content, mimetype="text/csv",
+def _csv(file: service.CsvDownload) -> Response:
+    """Sent as it is made, a chunk of students at a time: the worker never holds the whole file
+    (the front still gathers the worker's answer before sending it on, as bytes)."""
+    return Response(file.chunks(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{file.name}"'})
 
 
@@ -209,10 +211,10 @@ def _csv(file: service.CsvFile) -> Response:
 @requires(MANAGE_CREDENTIALS)
 def pre_processing_csv(selection_id: int):
     _details(selection_id)
-    chosen = service.selection(_units(), selection_id)
+    file = service.pre_processing_csv(_units(), selection_id, time_zone=context().settings.time_zone)
     service.record_export(_units(), selection_id, "Pre-Processing", operator=operator(), now=now(),
-                          records=len(chosen.selected))
-    return _csv(service.pre_processing_csv(chosen, time_zone=context().settings.time_zone))
+                          records=file.records)
+    return _csv(file)
 
 
 def _progress(run_id: int) -> dict:
@@ -236,10 +238,8 @@ def run(run_id: int):
     follow_up: list[dict[str, str]] = []
     if progress["finished"] and progress["awarded_not_ordered"]:
         # Alternate scenario 2 on the screen: the records awarded but not ordered, and why.
-        outcome = reports.SUCCESSFUL_COLUMNS.index("Outcome")
-        rows = service.report_rows(_units(), run_id).successful
-        follow_up = [dict(zip(reports.SUCCESSFUL_COLUMNS, row, strict=True)) for row in rows
-                     if row[outcome] == "Awarded, not ordered"][:FOLLOW_UP_SHOWN]
+        follow_up = [dict(zip(reports.SUCCESSFUL_COLUMNS, row, strict=True))
+                     for row in service.awarded_not_ordered(_units(), run_id, FOLLOW_UP_SHOWN)]
     return render_template("bulk/run.html", title="Award and Order Credentials in Bulk",
                            step=3 if progress["finished"] else 2, run_id=run_id, details=details,
                            labels=_labels(details.criteria, options), progress=progress,

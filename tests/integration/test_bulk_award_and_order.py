@@ -50,6 +50,10 @@ def counts(engine) -> tuple[int, int]:
     return store.count(engine, t.StudentCredential), store.count(engine, t.DocumentOrder)
 
 
+def asns_of(units, chosen) -> set[str]:
+    return {s.asn for s in service.students(units, chosen.run_id)}
+
+
 def run_all(units, criteria: Criteria | None = None, delivery="manual"):
     criteria = criteria or Criteria()
     chosen = service.search(units, criteria, operator=OPERATOR, now=NOW)
@@ -62,10 +66,10 @@ def run_all(units, criteria: Criteria | None = None, delivery="manual"):
 def test_a_search_records_the_selection_and_awards_nothing(province, units, tmp_path):
     before = counts(province)
     chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
-    path = service.write_pre_processing_csv(chosen, tmp_path)
+    path = service.write_pre_processing_csv(units, chosen, tmp_path)
     assert counts(province) == before
     rows = read_csv(path)
-    assert len(rows) == len(chosen.selected) > 500
+    assert len(rows) == chosen.count > 500
     assert {row["Credential Progress Status"] for row in rows} == {"Achieved, Not Awarded"}
     assert rows[0]["ASN"][4] == "-" and len(rows[0]["ASN"]) == 11, "####-####-#"
     assert Counter(row["Credential Type Code"] for row in rows)["AHSD"] > len(rows) // 2
@@ -86,7 +90,7 @@ def test_a_run_accounts_for_every_selected_student(province, units, tmp_path):
     chosen = run_all(units)
     summary = service.write_reports(units, chosen.run_id, out_dir=tmp_path)
     successful, unsuccessful = (read_csv(path) for path in summary.files)
-    selected = {s.asn for s in chosen.selected}
+    selected = asns_of(units, chosen)
     reported = [row["ASN"].replace("-", "") for row in successful + unsuccessful]
     assert sorted(reported) == sorted(selected), "every student exactly once"
 
@@ -117,7 +121,7 @@ def test_a_run_accounts_for_every_selected_student(province, units, tmp_path):
     assert failed_44008 and all(row["Credential Requirement Set"] for row in failed_44008)
 
     # A new search finds only the students whose award failed (they still need follow-up).
-    again = {s.asn for s in service.search(units, Criteria(), operator=OPERATOR, now=NOW).selected}
+    again = asns_of(units, service.search(units, Criteria(), operator=OPERATOR, now=NOW))
     assert again == {row["ASN"].replace("-", "") for row in unsuccessful}
 
 
@@ -132,16 +136,17 @@ def test_every_chunk_is_audited_with_its_operator(province, units):
     awarded = sum(row["accepted_count"] for row in rows if row["operation"] == "SubmitCredentialAwardingMultiple")
     assert awarded == store.count(province, t.StudentCredential, awarded_on_date=TODAY)
     assert sum(row["record_count"] for row in rows
-               if row["operation"] == "SubmitCredentialAwardingMultiple") == len(chosen.selected)
-    assert not any(s.asn in json.dumps([dict(r) for r in rows], default=str) for s in chosen.selected[:50])
+               if row["operation"] == "SubmitCredentialAwardingMultiple") == chosen.count
+    logged = json.dumps([dict(r) for r in rows], default=str)
+    assert not any(asn in logged for asn in sorted(asns_of(units, chosen))[:50])
 
 
 def test_continue_processes_exactly_the_frozen_selection_and_only_once(province, units):
     chosen = service.search(units, Criteria(school="S.0101"), operator=OPERATOR, now=NOW)
-    frozen = {s.asn for s in chosen.selected}
+    frozen = asns_of(units, chosen)
     # The province moves on after the search: one more student becomes eligible.
-    newcomer = next(s for s in service.search(units, Criteria(), operator=OPERATOR, now=NOW).selected
-                    if s.asn not in frozen)
+    newcomer = next(s for s in service.students(units, service.search(
+        units, Criteria(), operator=OPERATOR, now=NOW).run_id) if s.asn not in frozen)
     store.load(province, {"SchoolEnrolments": [{"StateProvinceId": newcomer.asn, "OrganizationCode": "S.0101",
                                                 "SchoolYear": 2027, "Grade": "12"}]})
     first = service.start_run(units, chosen.run_id, "automated", operator=OPERATOR, now=NOW)
@@ -187,7 +192,8 @@ def test_resume_retries_the_students_left_awarded_but_not_ordered(province, unit
 
 def test_criteria_limit_the_selection_and_bad_ones_are_refused(province, units):
     def selected(**criteria):
-        return service.search(units, Criteria(**criteria), operator=OPERATOR, now=NOW).selected
+        return list(service.students(units, service.search(units, Criteria(**criteria), operator=OPERATOR,
+                                                           now=NOW).run_id))
 
     everyone, school, authority = selected(), selected(school="S.0101"), selected(authority="A.0001")
     certificates = selected(credential_types=("CHSA",))
@@ -214,14 +220,14 @@ def test_francophone_students_get_french_credential_orders(province, units):
                                              "AuthorityCode": "A.0001", "IsFrancophone": True}]})
     chosen = run_all(units, Criteria(school="S.0101"))
     languages = {row.document_language for row in store.rows(province, t.DocumentOrderItem)}
-    assert chosen.selected and languages == {"FR"}
+    assert chosen.count and languages == {"FR"}
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(province, units, tmp_path):
     store.load(province, {"Students": [{"StateProvinceId": s, "LegalLastName": "=HYPERLINK(\"x\")"}
                                        for s in [store.rows(province, t.Student)[0].asn]]})
     chosen = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
-    text = service.write_pre_processing_csv(chosen, tmp_path).read_text(encoding="utf-8-sig")
+    text = service.write_pre_processing_csv(units, chosen, tmp_path).read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
 
 
@@ -267,13 +273,46 @@ def test_a_killed_run_resumes_and_never_awards_a_student_twice(province, units, 
 
 def test_the_post_processing_files_are_written_a_chunk_at_a_time_with_the_same_bytes(province, units, tmp_path):
     """write_reports streams the rows (memory flat in the run's size); the files are byte for
-    byte what the screen's download builds in one piece, in the run's order."""
+    byte the screen's download, made in other chunks, in the run's order."""
     chosen = run_all(units)
     summary = service.write_reports(units, chosen.run_id, out_dir=tmp_path, chunk=97)
-    whole = [service.post_processing_csv(units, chosen.run_id, kind)
+    whole = [service.post_processing_csv(units, chosen.run_id, kind, chunk=100_000)
              for kind in ("Successful", "Un-successful")]
-    assert whole[0].records + whole[1].records == len(chosen.selected) and whole[0].records > 97
+    assert whole[0].records + whole[1].records == chosen.count and whole[0].records > 97
     for path, download in zip(summary.files, whole, strict=True):
         assert path.name == download.name
         assert path.read_bytes() == download.content
     assert whole[0].content.startswith("\ufeff".encode())
+
+
+def test_a_search_and_its_staleness_check_made_in_small_chunks_are_the_same(province, units, monkeypatch, tmp_path):
+    """The search pages through its candidates and Continue compares a chunk at a time (what
+    either holds does not grow with the province); the chunk's size changes nothing."""
+    whole = {kind: list(service.students(units, service.search(units, criteria, operator=OPERATOR, now=NOW).run_id))
+             for kind, criteria in (("school", Criteria(school="S.0101")), ("everyone", Criteria()))}
+    monkeypatch.setattr(service, "LOAD_CHUNK", 7)
+    chosen = service.search(units, Criteria(school="S.0101"), operator=OPERATOR, now=NOW)
+    everyone = service.search(units, Criteria(), operator=OPERATOR, now=NOW)
+    students = list(service.students(units, chosen.run_id, chunk=5))
+    assert chosen.count == len(students) > 14
+    assert [(s.position, s.asn, s.credential_type, s.requirement_set, s.expected_school_year) for s in students] == [
+        (s.position, s.asn, s.credential_type, s.requirement_set, s.expected_school_year) for s in whole["school"]]
+    assert [s.asn for s in students] == sorted(s.asn for s in students)
+    assert [s.asn for s in service.students(units, everyone.run_id)] == [s.asn for s in whole["everyone"]]
+
+    # The Pre-Processing CSV, written and downloaded in different chunks, is the same file.
+    path = service.write_pre_processing_csv(units, chosen, tmp_path, chunk=4)
+    download = service.pre_processing_csv(units, chosen.run_id, chunk=1000)
+    assert (path.name, path.read_bytes()) == (download.name, download.content) and download.records == len(students)
+    assert [row["ASN"].replace("-", "") for row in read_csv(path)] == [s.asn for s in students]
+
+    # Since the search, two selected students left the school and three others joined it.
+    frozen = {s.asn for s in students}
+    leavers = [s.asn for s in students[6:8]]
+    joiners = [s.asn for s in whole["everyone"] if s.asn not in frozen][5:8]
+    store.load(province, {"SchoolEnrolments": [
+        {"StateProvinceId": asn, "OrganizationCode": school, "SchoolYear": 2027, "Grade": "12"}
+        for asn, school in [(a, "S.0102") for a in leavers] + [(a, "S.0101") for a in joiners]]})
+    start = service.start_run(units, chosen.run_id, "automated", operator=OPERATOR, now=NOW)
+    assert start.started
+    assert (start.staleness.no_longer_eligible, start.staleness.newly_eligible) == (2, 3)

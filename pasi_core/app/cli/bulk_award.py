@@ -26,7 +26,7 @@ def _print_selection(chosen: service.Selection, new_unit_of_work) -> None:
         order = service.awarding_order(uow)
     for label, value in chosen.criteria.describe(order):
         print(f"{label}: {value}")
-    print(f"Total number of records to be processed: {len(chosen.selected)}")
+    print(f"Total number of records to be processed: {chosen.count}")
 
 
 def _print_summary(summary: service.RunSummary) -> None:
@@ -46,7 +46,8 @@ def cmd_search(args, settings: Settings) -> int:
     chosen = service.search(new_unit_of_work, Criteria(args.authority, args.school, tuple(args.credential_type)),
                             operator=args.operator, now=utc_now())
     _print_selection(chosen, new_unit_of_work)
-    path = service.write_pre_processing_csv(chosen, Path(args.out_dir), time_zone=settings.time_zone)
+    path = service.write_pre_processing_csv(new_unit_of_work, chosen, Path(args.out_dir),
+                                            time_zone=settings.time_zone)
     print(f"Pre-Processing CSV: {path}")
     print(f"selection {chosen.run_id}; process exactly these records with "
           f"`pasi-core bulk-award run {chosen.run_id} --operator NAME`")
