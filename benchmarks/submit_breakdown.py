@@ -27,7 +27,13 @@ With ``--memory`` a thread samples the resident memory every millisecond and it 
 run, the highest resident memory seen during each phase (above the resident memory before the
 request: where the peak is reached) and what is left after the request.
 
+With ``--statements`` it also prints, per phase, each SQL statement SQLAlchemy sent (its first
+words), how many times a request sent it and its median time from the driver's execute to
+SQLAlchemy's having the cursor back (the round trip, PostgreSQL's work and the driver's),
+beside the phase's whole time: what of a phase is the database and what is Python.
+
     python benchmarks/submit_breakdown.py [--database-url URL] [--records 1000] [--runs 7] [--memory]
+                                          [--statements]
 """
 from __future__ import annotations
 
@@ -76,6 +82,21 @@ TIMINGS: dict[str, float] = defaultdict(float)
 CURRENT_PHASE = ["other"]
 """The innermost phase running now (what the memory sampler charges)."""
 COLLECTING: dict[int, float] = {}
+STATEMENTS: dict[tuple[str, str], list[float]] = defaultdict(list)
+"""(phase, statement) -> the seconds of each execution in this request."""
+
+
+def time_statements(engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def started(conn, cursor, statement, parameters, context, executemany):
+        conn.info["statement_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def finished(conn, cursor, statement, parameters, context, executemany):
+        words = " ".join(statement.split())[:90]
+        STATEMENTS[(CURRENT_PHASE[0], words)].append(time.perf_counter() - conn.info.pop("statement_started"))
 
 
 def time_collections(phase: str, info: dict) -> None:
@@ -182,6 +203,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--memory", action="store_true",
                         help="also print the highest resident memory seen during each phase")
+    parser.add_argument("--statements", action="store_true",
+                        help="also print each phase's SQL statements: count and median time")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='pasi-breakdown-')}/b.sqlite3"
     engine = create_database_engine(url)
@@ -190,6 +213,8 @@ def main() -> None:
     load_document(session_factory(engine), province(max(args.records, 1000),
                                                     datetime.now(UTC).replace(tzinfo=None)))
     instrument()
+    if args.statements:
+        time_statements(engine)
     gc.callbacks.append(time_collections)
     app = create_wsgi_app(Settings(public_url="http://localhost", max_request_bytes=64 * 2**20),
                           engine=engine, authenticator=DevelopmentAuthenticator())
@@ -212,8 +237,10 @@ def main() -> None:
         sys.exit("a warm-up record was refused: the benchmark needs every record accepted")
     print(f"{engine.dialect.name}, {args.records} records; milliseconds per phase")
     runs: list[dict[str, float]] = []
+    statements: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for run in range(args.runs):
         TIMINGS.clear()
+        STATEMENTS.clear()
         payload = envelope(args.records, run)
         release_free_memory()  # what earlier runs left free goes back first, as after any large request
         rss_before = resident_kib()
@@ -223,6 +250,8 @@ def main() -> None:
             started = time.perf_counter()
             call(payload)
             total = (time.perf_counter() - started) * 1000
+        for key, times in STATEMENTS.items():
+            statements[key].append((len(times), sum(times) * 1000))
         clear_marks(engine)
         phases = {name: seconds * 1000 for name, seconds in TIMINGS.items()}
         phases["other"] = total - sum(v for k, v in phases.items()
@@ -240,6 +269,11 @@ def main() -> None:
                   f"; after: {(resident_kib() - rss_before) / 1024:.0f}")
     print("median  " + "  ".join(f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.1f}"
                                  for k in runs[0]))
+    if args.statements:
+        print("statements per request (median of the runs): phase, count, ms in all, statement")
+        for (phase, words), seen in sorted(statements.items(), key=lambda item: item[0][0]):
+            print(f"  {phase:9} {statistics.median(n for n, _ in seen):3.0f} "
+                  f"{statistics.median(ms for _, ms in seen):6.2f}  {words}")
 
 
 if __name__ == "__main__":

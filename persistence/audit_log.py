@@ -13,13 +13,20 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pasi_core.kernel.audit import AuditEntry
 from persistence import models as t
 from persistence.audit_chain import CURRENT_FORMAT, ChainProblem, link_hash, verify_chain
+
+_head = t.table(t.AuditChainHead).c
+# Built once: every request appends a row (the head locked, the row inserted, the head moved).
+LOCK_HEAD = select(_head.last_sequence, _head.last_hash).where(_head.id == 1).with_for_update()
+APPEND = insert(t.table(t.RequestAudit))
+MOVE_HEAD = update(t.table(t.AuditChainHead)).where(_head.id == 1).values(
+    last_sequence=bindparam("new_sequence"), last_hash=bindparam("new_hash"))
 
 
 class SqlAuditLog:
@@ -36,15 +43,12 @@ class SqlAuditLog:
         """Add one row at the end of the chain; returns its sequence."""
         connection = self._session.connection()
         row = _row(entry)
-        head = connection.execute(select(t.table(t.AuditChainHead)).where(
-            t.AuditChainHead.id == 1).with_for_update()).mappings().one()
-        row["sequence"] = head["last_sequence"] + 1
-        row["previous_hash"] = head["last_hash"]
-        row["row_hash"] = link_hash(head["last_hash"], row)
-        connection.execute(insert(t.table(t.RequestAudit)), [row])
-        connection.execute(update(t.table(t.AuditChainHead)).where(
-            t.AuditChainHead.id == 1).values(last_sequence=row["sequence"],
-                                             last_hash=row["row_hash"]))
+        head = connection.execute(LOCK_HEAD).one()
+        row["sequence"] = head.last_sequence + 1
+        row["previous_hash"] = head.last_hash
+        row["row_hash"] = link_hash(head.last_hash, row)
+        connection.execute(APPEND, row)
+        connection.execute(MOVE_HEAD, {"new_sequence": row["sequence"], "new_hash": row["row_hash"]})
         if entry.request_body is not None:
             connection.execute(insert(t.table(t.RequestPayload)), [{
                 "message_id": entry.message_id, "received_utc": entry.received_utc,

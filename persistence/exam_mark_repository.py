@@ -26,7 +26,7 @@ from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.errors import ConcurrentUpdateDetected
 from pasi_core.kernel.students import Student, is_well_formed_asn
 from persistence import models as t
-from persistence.bulk import bulk_insert, is_postgresql, lock_rows, select_in
+from persistence.bulk import InQuery, bulk_insert, is_postgresql, lock_rows, row_locks
 
 
 class SqlExamMarkRepository:
@@ -47,6 +47,61 @@ class SqlExamMarkRepository:
                      original_activity=original_activity)
 
 
+def _columns(model) -> list:
+    """Every column of ``model``'s table: Core rows, which cost far less to build than ORM objects."""
+    return list(t.table(model).c)
+
+
+_student = t.table(t.Student).c
+_mark = t.table(t.ExamMark).c
+_component = t.table(t.ExamMarkComponent).c
+# The load's queries, each built once (persistence.bulk.InQuery): a batch of one record runs a
+# dozen of them.
+MARK_OWNERS = InQuery(lambda match: select(_mark.ref_id, _mark.asn).where(match(_mark.ref_id)))
+PEOPLE = InQuery(lambda match: union_all(
+    select(_student.asn, _student.primary_asn, _student.is_deactivated).where(match(_student.asn)),
+    select(_student.asn, _student.primary_asn, _student.is_deactivated).where(match(_student.primary_asn))))
+STUDENT_LOCKS = row_locks(t.Student.asn)
+SITTING_LOCKS = row_locks(t.ExamSitting.ref_id)
+
+
+def _marks_by(key: str) -> InQuery:
+    return InQuery(lambda match: select(*_mark).where(match(_mark[key])))
+
+
+MARKS_BY = {key: _marks_by(key) for key in ("asn", "ref_id")}
+COMPONENTS = InQuery(lambda match: select(*_component).where(match(_component.exam_mark_ref_id)))
+EXAM_COMPONENTS = InQuery(lambda match: select(*_columns(t.DiplomaExamComponent)).where(
+    match(t.DiplomaExamComponent.exam_ref_id)))
+EXAMS = InQuery(lambda match: select(*_columns(t.DiplomaExam)).where(match(t.DiplomaExam.ref_id)))
+SITTINGS = InQuery(lambda match: select(
+    *_columns(t.ExamSitting), t.Organization.name.label("writing_centre_name"),
+    t.Organization.authority_code).outerjoin(
+    t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
+    match(t.ExamSitting.ref_id)))
+REGISTRATION_COUNTS = InQuery(lambda match: select(
+    t.ExamMarkComponent.sitting_ref_id, func.count(func.distinct(t.ExamMark.ref_id))).join(
+    t.ExamMark, t.ExamMark.ref_id == t.ExamMarkComponent.exam_mark_ref_id).where(
+    match(t.ExamMarkComponent.sitting_ref_id), t.ExamMark.is_deleted.is_(False),
+    t.ExamMark.status == m.REGISTERED).group_by(t.ExamMarkComponent.sitting_ref_id))
+RESCORE_REQUESTS = InQuery(lambda match: select(*_columns(t.RescoreRequest)).where(
+    match(t.RescoreRequest.exam_mark_ref_id)))
+REGISTRATION_REQUESTS = InQuery(lambda match: select(
+    t.RegistrationRequest.ref_id, t.RegistrationRequest.status, t.RegistrationRequest.is_deleted).where(
+    match(t.RegistrationRequest.ref_id)))
+WAIVED_FEES = InQuery(lambda match: select(*_columns(t.WaivedFee)).where(match(t.WaivedFee.asn)))
+FEE_LINKS = InQuery(lambda match: select(
+    t.RegistrationFee.exam_mark_ref_id, t.RegistrationFee.waived_fee_ref_id).where(
+    match(t.RegistrationFee.exam_mark_ref_id)))
+ENROLMENTS = InQuery(lambda match: select(
+    t.SchoolEnrolment.asn, t.SchoolEnrolment.school_code, t.SchoolEnrolment.school_year,
+    t.Organization.authority_code).join(
+    t.Organization, t.Organization.code == t.SchoolEnrolment.school_code).where(
+    match(t.SchoolEnrolment.asn)))
+ACTIVITY = InQuery(lambda match: select(t.StudentActivity.asn, t.StudentActivity.school_year).where(
+    match(t.StudentActivity.asn)))
+
+
 def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
               codes: CodeTables) -> MarkBook:
     # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL locks rows.
@@ -54,16 +109,14 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
     ref_ids = {s.mark.ref_id for s in submitted}
     asns = {s.mark.asn for s in submitted if is_well_formed_asn(s.mark.asn)}
     # Before the lock: whose marks the batch names (their students are locked and read too).
-    stored_owner = {row.ref_id: row.asn for row in select_in(
-        session, lambda match: select(t.ExamMark.ref_id, t.ExamMark.asn).where(
-            match(t.ExamMark.ref_id)), ref_ids)}
+    stored_owner = {row.ref_id: row.asn for row in MARK_OWNERS.rows(session, ref_ids)}
     asns |= set(stored_owner.values())
 
     students = load_people(session, asns)
     person_asns = set(students)
     if lock:
         # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
-        lock_rows(session, t.Student.asn, person_asns)
+        lock_rows(session, t.Student.asn, person_asns, STUDENT_LOCKS)
 
     # Under the lock, every mark of those students: the named ones among them, unless one moved
     # to another student since it was found above; those are read again by RefId, and refused.
@@ -85,7 +138,7 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
     if lock and capped:
         # Only where capacity is at stake (rule 40552): results, deletions and registrations on
         # uncapped sittings never wait for each other.  The capacity is read again under the lock.
-        lock_rows(session, t.ExamSitting.ref_id, capped)
+        lock_rows(session, t.ExamSitting.ref_id, capped, SITTING_LOCKS)
         sittings.update(load_sittings(session, capped))
         capped = capped_sittings_registered_on(submitted, sittings)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
@@ -121,35 +174,24 @@ def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     Each round is one statement of two indexed lookups (by ASN, and by primary_asn), not one
     ``asn IN … OR primary_asn IN …``, which PostgreSQL answers with a full scan.  A second round
     runs only when a named ASN is a Secondary: for its Primary and the Primary's other ASNs."""
-    student = t.table(t.Student).c
-    columns = (student.asn, student.primary_asn, student.is_deactivated)
-
-    def named_or_linked_to(match):
-        return union_all(select(*columns).where(match(student.asn)),
-                         select(*columns).where(match(student.primary_asn)))
-
-    found = {row.asn: row for row in select_in(session, named_or_linked_to, asns)}
+    found = {row.asn: row for row in PEOPLE.rows(session, asns)}
     primaries = {row.primary_asn for row in found.values() if row.primary_asn} - asns
     if primaries:
-        found.update({row.asn: row for row in select_in(session, named_or_linked_to, primaries)})
+        found.update({row.asn: row for row in PEOPLE.rows(session, primaries)})
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in found.values()}
 
 
 def _load_marks(session: Session, key: str, values: set[str]) -> dict[str, m.StoredExamMark]:
     """The stored marks whose ``key`` column (``asn`` or ``ref_id``) is among ``values``."""
-    marks = t.table(t.ExamMark)
-    by_ref = {row.ref_id: row for row in select_in(
-        session, lambda match: select(*marks.c).where(match(marks.c[key])), values)}
+    by_ref = {row.ref_id: row for row in MARKS_BY[key].rows(session, values)}
     return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
 
 
 def stored_marks(session: Session, by_ref: dict[str, Row]) -> dict[str, tuple[m.StoredExamMark, Row]]:
     """Exam mark rows (Core rows of every column: ORM objects cost more to build than all the
     rest of a read) as plain marks, each with its components in their stored order."""
-    table = t.table(t.ExamMarkComponent)
     components: dict[str, list[Row]] = defaultdict(list)
-    for row in select_in(session, lambda match: select(*table.c).where(
-            match(table.c.exam_mark_ref_id)), by_ref):
+    for row in COMPONENTS.rows(session, by_ref):
         components[row.exam_mark_ref_id].append(row)
     marks = {}
     for ref, row in by_ref.items():
@@ -168,15 +210,11 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
     if not exam_ids:
         return {}
     components: dict[str, dict[str, m.ExamComponent]] = defaultdict(dict)
-    for row in select_in(session, lambda match: select(t.DiplomaExamComponent).where(
-            match(t.DiplomaExamComponent.exam_ref_id)), exam_ids):
-        c = row.DiplomaExamComponent
+    for c in EXAM_COMPONENTS.rows(session, exam_ids):
         components[c.exam_ref_id][c.component_code] = m.ExamComponent(
             c.component_code, c.name_english, c.is_mark_reportable, c.is_deleted, c.scheduled_utc)
     exams = {}
-    for row in select_in(session, lambda match: select(t.DiplomaExam).where(
-            match(t.DiplomaExam.ref_id)), exam_ids):
-        e = row.DiplomaExam
+    for e in EXAMS.rows(session, exam_ids):
         exams[e.ref_id] = m.Exam(e.ref_id, e.course_code, e.course_name, e.school_year,
                                  e.exam_period, e.exam_type, e.mark_format,
                                  e.registration_deadline_utc, components.get(e.ref_id, {}),
@@ -185,63 +223,41 @@ def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
 
 
 def load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
-    statement = lambda match: select(t.ExamSitting, t.Organization.name,
-                                     t.Organization.authority_code).outerjoin(
-        t.Organization, t.Organization.code == t.ExamSitting.writing_centre_code).where(
-        match(t.ExamSitting.ref_id))
     sittings = {}
-    for row in select_in(session, statement, sitting_ids):
-        s = row.ExamSitting
+    for s in SITTINGS.rows(session, sitting_ids):
         sittings[s.ref_id] = m.ExamSitting(
             s.ref_id, s.exam_ref_id, s.component_code, s.writing_centre_code,
-            row.name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
-            s.student_capacity, s.is_special, s.is_deleted, row.authority_code)
+            s.writing_centre_name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
+            s.student_capacity, s.is_special, s.is_deleted, s.authority_code)
     return sittings
 
 
 def _count_registrations(session: Session, sitting_ids: set[str]) -> dict[str, int]:
     """Undeleted Registered marks per sitting (the count rule 40552 compares)."""
-    c, mark = t.ExamMarkComponent, t.ExamMark
-    statement = lambda match: select(c.sitting_ref_id, func.count(func.distinct(mark.ref_id))).join(
-        mark, mark.ref_id == c.exam_mark_ref_id).where(
-        match(c.sitting_ref_id), mark.is_deleted.is_(False),
-        mark.status == m.REGISTERED).group_by(c.sitting_ref_id)
-    return {sitting: count for sitting, count in select_in(session, statement, sitting_ids)}
+    return {sitting: count for sitting, count in REGISTRATION_COUNTS.rows(session, sitting_ids)}
 
 
 def _load_rescore_requests(session: Session, mark_refs: set[str]) -> list[m.RescoreRequest]:
-    rows = select_in(session, lambda match: select(t.RescoreRequest).where(
-        match(t.RescoreRequest.exam_mark_ref_id)), mark_refs)
     return [m.RescoreRequest(r.ref_id, r.exam_mark_ref_id, r.payment_status, r.consent_status,
-                             r.is_cancelled, r.version) for r in (row.RescoreRequest for row in rows)]
+                             r.is_cancelled, r.version) for r in RESCORE_REQUESTS.rows(session, mark_refs)]
 
 
 def _load_registration_requests(session: Session, refs: set[str]) -> dict[str, m.RegistrationRequest]:
-    rows = select_in(session, lambda match: select(t.RegistrationRequest).where(
-        match(t.RegistrationRequest.ref_id)), refs)
     return {r.ref_id: m.RegistrationRequest(r.ref_id, r.status, r.is_deleted)
-            for r in (row.RegistrationRequest for row in rows)}
+            for r in REGISTRATION_REQUESTS.rows(session, refs)}
 
 
 def _load_waived_fees(session: Session, asns: set[str]) -> list[m.WaivedFee]:
-    rows = select_in(session, lambda match: select(t.WaivedFee).where(match(t.WaivedFee.asn)), asns)
     return [m.WaivedFee(f.ref_id, f.asn, f.course_code, f.expiry_school_year, f.expiry_exam_period,
-                        f.is_used, f.is_deleted, f.version) for f in (row.WaivedFee for row in rows)]
+                        f.is_used, f.is_deleted, f.version) for f in WAIVED_FEES.rows(session, asns)]
 
 
 def _load_fee_links(session: Session, mark_refs: set[str]) -> dict[str, str]:
-    rows = select_in(session, lambda match: select(
-        t.RegistrationFee.exam_mark_ref_id, t.RegistrationFee.waived_fee_ref_id).where(
-        match(t.RegistrationFee.exam_mark_ref_id)), mark_refs)
-    return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in rows}
+    return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in FEE_LINKS.rows(session, mark_refs)}
 
 
 def load_enrolments(session: Session, asns: set[str]) -> Enrolments:
-    rows = select_in(session, lambda match: select(
-        t.SchoolEnrolment.asn, t.SchoolEnrolment.school_code, t.SchoolEnrolment.school_year,
-        t.Organization.authority_code).join(
-        t.Organization, t.Organization.code == t.SchoolEnrolment.school_code).where(
-        match(t.SchoolEnrolment.asn)), asns)
+    rows = ENROLMENTS.rows(session, asns)
     schools: dict[str, set[tuple[str, int]]] = defaultdict(set)
     authority = {}
     for row in rows:
@@ -251,10 +267,7 @@ def load_enrolments(session: Session, asns: set[str]) -> Enrolments:
 
 
 def _load_activity(session: Session, asns: set[str]) -> dict[str, int]:
-    rows = select_in(session, lambda match: select(
-        t.StudentActivity.asn, t.StudentActivity.school_year).where(
-        match(t.StudentActivity.asn)), asns)
-    return {row.asn: row.school_year for row in rows}
+    return {row.asn: row.school_year for row in ACTIVITY.rows(session, asns)}
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -4,11 +4,17 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from operations.replay import ReplayKey, StoredResponse
 from persistence import models as t
+
+_processed = t.table(t.ProcessedRequest).c
+FIND = select(_processed.message_id, _processed.request_hash, _processed.response_body,
+              _processed.created_utc).where(_processed.client_name == bindparam("client_name"),
+                                            _processed.client_message_id == bindparam("client_message_id"))
+"""Built once: every request with a ClientMessageID looks it up."""
 
 
 class SqlReplayStore:
@@ -16,9 +22,8 @@ class SqlReplayStore:
         self._session = session
 
     def find(self, client_name: str, client_message_id: str) -> StoredResponse | None:
-        row = self._session.execute(select(t.ProcessedRequest).where(
-            t.ProcessedRequest.client_name == client_name,
-            t.ProcessedRequest.client_message_id == client_message_id)).scalar_one_or_none()
+        row = self._session.execute(FIND, {"client_name": client_name,
+                                           "client_message_id": client_message_id}).one_or_none()
         if row is None:
             return None
         return StoredResponse(row.message_id, row.request_hash, zlib.decompress(row.response_body),

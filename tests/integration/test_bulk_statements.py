@@ -1,9 +1,11 @@
-"""persistence.bulk: fast inserts round-trip every value exactly."""
+"""persistence.bulk: fast inserts round-trip every value exactly; set queries built once match
+exactly their values, however many."""
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table, select
 
-from persistence.bulk import bulk_insert, select_in
+from persistence import bulk
+from persistence.bulk import InQuery, bulk_insert, select_in
 from persistence.database import session_factory
 
 
@@ -29,5 +31,31 @@ def test_bulk_insert_round_trips_awkward_values(engine):
             found = select_in(session, lambda match: select(probe.c.d).where(match(probe.c.a)),
                               ["\\N", "missing"])
             assert [row.d for row in found] == [-1]
+    finally:
+        metadata.drop_all(engine)
+
+
+def test_a_query_built_once_matches_each_call_s_values_across_chunks(engine, monkeypatch):
+    metadata = MetaData()
+    probe = Table("in_query_probe", metadata, Column("a", String(20)), Column("d", Integer))
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    monkeypatch.setattr(bulk, "IN_LIST_CHUNK", 3)  # SQLite's chunks: several statements a call
+    built: list[int] = []
+
+    def statement(match):
+        built.append(1)
+        return select(probe.c.d).where(match(probe.c.a)).order_by(probe.c.d)
+
+    query = InQuery(statement)
+    try:
+        with engine.begin() as connection:
+            connection.execute(probe.insert(), [{"a": f"v{n}", "d": n} for n in range(10)])
+        with session_factory(engine)() as session:
+            assert sorted(r.d for r in query.rows(session, [f"v{n}" for n in (7, 1, 8, 2, 9, 7)] + ["x"])) == [
+                1, 2, 7, 8, 9]
+            assert [r.d for r in query.rows(session, {"v4"})] == [4]
+            assert query.rows(session, []) == []
+        assert len(built) == 1, "the statement is built once, not per call"
     finally:
         metadata.drop_all(engine)
