@@ -33,12 +33,13 @@ SQLAlchemy's having the cursor back (the round trip, PostgreSQL's work and the d
 beside the phase's whole time: what of a phase is the database and what is Python.
 
     python benchmarks/submit_breakdown.py [--database-url URL] [--records 1000] [--runs 7] [--memory]
-                                          [--statements]
+                                          [--statements] [--profile FILE]
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import functools
 import gc
 import io
@@ -203,6 +204,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--memory", action="store_true",
                         help="also print the highest resident memory seen during each phase")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="also write a cProfile of the measured requests to FILE (pstats format)")
     parser.add_argument("--statements", action="store_true",
                         help="also print each phase's SQL statements: count and median time")
     args = parser.parse_args()
@@ -237,6 +240,7 @@ def main() -> None:
         sys.exit("a warm-up record was refused: the benchmark needs every record accepted")
     print(f"{engine.dialect.name}, {args.records} records; milliseconds per phase")
     runs: list[dict[str, float]] = []
+    profiler = cProfile.Profile() if args.profile else None
     statements: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
     for run in range(args.runs):
         TIMINGS.clear()
@@ -247,9 +251,13 @@ def main() -> None:
         sampler = MemorySampler() if args.memory else contextlib.nullcontext()
         collections_before = [s["collections"] for s in gc.get_stats()]
         with sampler:
+            if profiler:
+                profiler.enable()
             started = time.perf_counter()
             call(payload)
             total = (time.perf_counter() - started) * 1000
+            if profiler:
+                profiler.disable()
         for key, times in STATEMENTS.items():
             statements[key].append((len(times), sum(times) * 1000))
         clear_marks(engine)
@@ -269,6 +277,9 @@ def main() -> None:
                   f"; after: {(resident_kib() - rss_before) / 1024:.0f}")
     print("median  " + "  ".join(f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.1f}"
                                  for k in runs[0]))
+    if profiler:
+        profiler.dump_stats(args.profile)
+        print(f"profile of the measured requests: {args.profile} (python -m pstats {args.profile})")
     if args.statements:
         print("statements per request (median of the runs): phase, count, ms in all, statement")
         for (phase, words), seen in sorted(statements.items(), key=lambda item: item[0][0]):

@@ -1,6 +1,7 @@
 """Small helpers for set-based queries."""
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -78,6 +79,7 @@ class InQuery:
     def __init__(self, statement_for: Callable[[Callable[[Any], Any]], Any]):
         self._statement_for = statement_for
         self._built: dict[bool, Any] = {}
+        self._sql: tuple[str, dict] | None = None
 
     def _statement(self, postgresql: bool):
         statement = self._built.get(postgresql)
@@ -85,6 +87,13 @@ class InQuery:
             statement = self._built[postgresql] = self._statement_for(
                 _match_array if postgresql else _match_list)
         return statement
+
+    def compiled(self, dialect) -> tuple[str, dict]:
+        """The PostgreSQL statement as the driver takes it: its SQL and its fixed parameters."""
+        if self._sql is None:
+            compiled = self._statement(True).compile(dialect=dialect)
+            self._sql = (str(compiled), dict(compiled.params))
+        return self._sql
 
     def rows(self, session, values: Iterable) -> list:
         values = sorted(set(values))
@@ -98,6 +107,43 @@ class InQuery:
         for chunk in chunked(values):
             rows.extend(session.execute(statement, {IN_VALUES: list(chunk)}).all())
         return rows
+
+
+def rows_together(session, queries: Sequence[tuple[InQuery, Iterable]]) -> list[list]:
+    """The rows of each ``(query, values)``, in order.  On PostgreSQL they are sent together in
+    one pipeline (psycopg's pipeline mode): one round trip instead of one each, and the server
+    works through the later queries while the earlier results are read.  The server runs them
+    in the order given, so a lock among them is held before any query after it runs.  Rows have
+    the columns' names as attributes, as SQLAlchemy's do.  Elsewhere: one after another."""
+    queries = [(query, sorted(set(values))) for query, values in queries]
+    if not is_postgresql(session) or not any(values for _, values in queries):
+        return [query.rows(session, values) for query, values in queries]
+    import psycopg
+    from psycopg.rows import namedtuple_row
+    from sqlalchemy.exc import DBAPIError
+
+    dialect = session.get_bind().dialect
+    driver = session.connection().connection.driver_connection  # inside the session's transaction
+    statements = [query.compiled(dialect) if values else None for query, values in queries]
+    try:
+        cursors: list[Any] = []
+        with driver.pipeline():
+            for (_, values), statement in zip(queries, statements, strict=True):
+                cursor = None
+                if statement is not None:
+                    cursor = driver.cursor(row_factory=namedtuple_row)
+                    cursor.execute(statement[0], {**statement[1], IN_VALUES: values})
+                cursors.append(cursor)
+        found: list[list] = []
+        for cursor in cursors:
+            with contextlib.nullcontext() if cursor is None else cursor:
+                found.append(cursor.fetchall() if cursor is not None else [])
+        return found
+    except psycopg.Error as error:
+        # As SQLAlchemy raises a driver's error for its own statements (never with the values).
+        sql = ";\n".join(statement[0] for statement in statements if statement is not None)
+        raise DBAPIError.instance(sql, None, error, psycopg.Error, hide_parameters=True,
+                                  dialect=dialect) from error
 
 
 def row_locks(column) -> InQuery:

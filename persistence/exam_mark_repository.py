@@ -26,7 +26,7 @@ from pasi_core.kernel.code_tables import CodeTables
 from pasi_core.kernel.errors import ConcurrentUpdateDetected
 from pasi_core.kernel.students import Student, is_well_formed_asn
 from persistence import models as t
-from persistence.bulk import InQuery, bulk_insert, is_postgresql, lock_rows, row_locks
+from persistence.bulk import InQuery, bulk_insert, is_postgresql, row_locks, rows_together
 
 
 class SqlExamMarkRepository:
@@ -104,6 +104,8 @@ ACTIVITY = InQuery(lambda match: select(t.StudentActivity.asn, t.StudentActivity
 
 def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
               codes: CodeTables) -> MarkBook:
+    """What the batch's rules read, in a few round trips: the queries that do not need each
+    other's answers go together (:func:`persistence.bulk.rows_together`)."""
     # SQLite's BEGIN IMMEDIATE already serializes writers; PostgreSQL locks rows.
     lock = is_postgresql(session)
     ref_ids = {s.mark.ref_id for s in submitted}
@@ -111,50 +113,65 @@ def load_book(session: Session, submitted: Sequence[m.SubmittedExamMark],
     # Before the lock: whose marks the batch names (their students are locked and read too).
     stored_owner = {row.ref_id: row.asn for row in MARK_OWNERS.rows(session, ref_ids)}
     asns |= set(stored_owner.values())
-
     students = load_people(session, asns)
     person_asns = set(students)
-    if lock:
-        # A fixed order (by ASN, then sitting) so concurrent batches never deadlock.
-        lock_rows(session, t.Student.asn, person_asns, STUDENT_LOCKS)
+    exam_ids = {s.mark.exam_ref_id for s in submitted}
+    sitting_ids = {c.sitting_ref_id for s in submitted for c in s.mark.components}
 
-    # Under the lock, every mark of those students: the named ones among them, unless one moved
-    # to another student since it was found above; those are read again by RefId, and refused.
-    marks = _load_marks(session, "asn", person_asns)
-    moved = {ref for ref in stored_owner if ref not in marks}
+    # The students locked first (a fixed order, by ASN, then sitting, so concurrent batches never
+    # deadlock); everything after it in the same round trip is read under that lock.
+    locks = [(STUDENT_LOCKS, person_asns)] if lock else []
+    *_, mark_rows, fee_rows, enrolment_rows, activity_rows, exam_component_rows, exam_rows, sitting_rows = (
+        rows_together(session, locks + [
+            (MARKS_BY["asn"], person_asns), (WAIVED_FEES, person_asns), (ENROLMENTS, person_asns),
+            (ACTIVITY, asns), (EXAM_COMPONENTS, exam_ids), (EXAMS, exam_ids), (SITTINGS, sitting_ids)]))
+    # Every mark of those students: the named ones among them, unless one moved to another
+    # student since it was found above; those are read again by RefId, and refused.
+    by_ref = {row.ref_id: row for row in mark_rows}
+    moved = {ref for ref in stored_owner if ref not in by_ref}
     if moved:
-        marks.update(_load_marks(session, "ref_id", moved))
-        if any(marks[ref].mark.asn not in person_asns for ref in moved if ref in marks):
+        by_ref.update({row.ref_id: row for row in MARKS_BY["ref_id"].rows(session, moved)})
+        if any(by_ref[ref].asn not in person_asns for ref in moved if ref in by_ref):
             raise ConcurrentUpdateDetected("an exam mark moved to another student while loading")
 
-    exam_ids = {s.mark.exam_ref_id for s in submitted} | {
-        mark.mark.exam_ref_id for mark in marks.values()}
-    exams = _load_exams(session, exam_ids)
+    # What the stored marks refer to.
+    mark_refs = set(by_ref)
+    stored_exam_ids = {row.exam_ref_id for row in by_ref.values()} - exam_ids
+    component_rows, rescore_rows, request_rows, link_rows, more_component_rows, more_exam_rows = (
+        rows_together(session, [
+            (COMPONENTS, mark_refs), (RESCORE_REQUESTS, mark_refs),
+            (REGISTRATION_REQUESTS, {row.registration_request_ref_id for row in by_ref.values()
+                                     if row.registration_request_ref_id}),
+            (FEE_LINKS, mark_refs), (EXAM_COMPONENTS, stored_exam_ids), (EXAMS, stored_exam_ids)]))
+    marks = _stored_marks_from(by_ref, component_rows)
+    sittings = _sittings_from(sitting_rows)
+    stored_sitting_ids = {c.sitting_ref_id for mark in marks.values() for c in mark.mark.components} - set(sittings)
+    if stored_sitting_ids:
+        sittings.update(load_sittings(session, stored_sitting_ids))
 
-    sitting_ids = {c.sitting_ref_id for s in submitted for c in s.mark.components} | {
-        c.sitting_ref_id for mark in marks.values() for c in mark.mark.components}
-    sittings = load_sittings(session, sitting_ids)
     capped = capped_sittings_registered_on(submitted, sittings)
-    if lock and capped:
-        # Only where capacity is at stake (rule 40552): results, deletions and registrations on
-        # uncapped sittings never wait for each other.  The capacity is read again under the lock.
-        lock_rows(session, t.ExamSitting.ref_id, capped, SITTING_LOCKS)
-        sittings.update(load_sittings(session, capped))
-        capped = capped_sittings_registered_on(submitted, sittings)
+    # Only where capacity is at stake (rule 40552) are sittings locked: results, deletions and
+    # registrations on uncapped sittings never wait for each other.  The capacity and the
+    # registrations are read under the lock, in the same round trip.
+    sitting_locks = [(SITTING_LOCKS, capped)] if lock else []
+    *_, capped_rows, count_rows = rows_together(session, sitting_locks + [
+        (SITTINGS, capped if lock else set()), (REGISTRATION_COUNTS, capped)])
+    sittings.update(_sittings_from(capped_rows))
+    exams = _exams_from(exam_component_rows + more_component_rows, exam_rows + more_exam_rows)
     exams.update(_load_exams(session, {s.exam_ref_id for s in sittings.values()} - set(exams)))
 
-    mark_refs = set(marks)
     return MarkBook(
         marks=marks.values(), exams=exams, sittings=sittings, students=students,
-        registrations_by_sitting=_count_registrations(session, capped),
-        rescore_requests=_load_rescore_requests(session, mark_refs),
-        registration_requests=_load_registration_requests(
-            session, {mark.registration_request_ref_id for mark in marks.values()
-                      if mark.registration_request_ref_id}),
-        waived_fees=_load_waived_fees(session, person_asns),
-        fee_links=_load_fee_links(session, mark_refs),
-        enrolments=load_enrolments(session, person_asns),
-        activity_school_years=_load_activity(session, asns),
+        registrations_by_sitting={sitting: count for sitting, count in count_rows},
+        rescore_requests=[m.RescoreRequest(r.ref_id, r.exam_mark_ref_id, r.payment_status, r.consent_status,
+                                           r.is_cancelled, r.version) for r in rescore_rows],
+        registration_requests={r.ref_id: m.RegistrationRequest(r.ref_id, r.status, r.is_deleted)
+                               for r in request_rows},
+        waived_fees=[m.WaivedFee(f.ref_id, f.asn, f.course_code, f.expiry_school_year, f.expiry_exam_period,
+                                 f.is_used, f.is_deleted, f.version) for f in fee_rows],
+        fee_links={row.exam_mark_ref_id: row.waived_fee_ref_id for row in link_rows},
+        enrolments=_enrolments_from(enrolment_rows),
+        activity_school_years={row.asn: row.school_year for row in activity_rows},
         codes=codes,
     )
 
@@ -181,93 +198,62 @@ def load_people(session: Session, asns: set[str]) -> dict[str, Student]:
     return {row.asn: Student(row.asn, row.primary_asn, row.is_deactivated) for row in found.values()}
 
 
-def _load_marks(session: Session, key: str, values: set[str]) -> dict[str, m.StoredExamMark]:
-    """The stored marks whose ``key`` column (``asn`` or ``ref_id``) is among ``values``."""
-    by_ref = {row.ref_id: row for row in MARKS_BY[key].rows(session, values)}
-    return {ref: stored for ref, (stored, _row) in stored_marks(session, by_ref).items()}
-
-
-def stored_marks(session: Session, by_ref: dict[str, Row]) -> dict[str, tuple[m.StoredExamMark, Row]]:
-    """Exam mark rows (Core rows of every column: ORM objects cost more to build than all the
-    rest of a read) as plain marks, each with its components in their stored order."""
-    components: dict[str, list[Row]] = defaultdict(list)
-    for row in COMPONENTS.rows(session, by_ref):
+def _stored_marks_from(by_ref: dict[str, Row], component_rows: Iterable) -> dict[str, m.StoredExamMark]:
+    components: dict[str, list] = defaultdict(list)
+    for row in component_rows:
         components[row.exam_mark_ref_id].append(row)
     marks = {}
     for ref, row in by_ref.items():
         parts = tuple(m.ComponentMark(c.status, c.sitting_ref_id, c.mark_value, c.mark_format,
                                       c.maximum_mark, c.form_id, c.supplied_contact_name)
                       for c in sorted(components[ref], key=lambda c: c.position))
-        marks[ref] = (m.StoredExamMark(
+        marks[ref] = m.StoredExamMark(
             mark=m.ExamMark(row.ref_id, row.asn, row.exam_ref_id, row.status, row.mark_value,
                             row.is_rescored, row.is_deleted, parts),
             version=row.version, registration_request_ref_id=row.registration_request_ref_id,
-            asn_set_by_linking=row.asn_set_by_linking), row)
+            asn_set_by_linking=row.asn_set_by_linking)
     return marks
 
 
 def _load_exams(session: Session, exam_ids: set[str]) -> dict[str, m.Exam]:
     if not exam_ids:
         return {}
+    component_rows, exam_rows = rows_together(session, [(EXAM_COMPONENTS, exam_ids), (EXAMS, exam_ids)])
+    return _exams_from(component_rows, exam_rows)
+
+
+def _exams_from(component_rows: Iterable, exam_rows: Iterable) -> dict[str, m.Exam]:
     components: dict[str, dict[str, m.ExamComponent]] = defaultdict(dict)
-    for c in EXAM_COMPONENTS.rows(session, exam_ids):
+    for c in component_rows:
         components[c.exam_ref_id][c.component_code] = m.ExamComponent(
             c.component_code, c.name_english, c.is_mark_reportable, c.is_deleted, c.scheduled_utc)
-    exams = {}
-    for e in EXAMS.rows(session, exam_ids):
-        exams[e.ref_id] = m.Exam(e.ref_id, e.course_code, e.course_name, e.school_year,
-                                 e.exam_period, e.exam_type, e.mark_format,
-                                 e.registration_deadline_utc, components.get(e.ref_id, {}),
-                                 e.is_deleted)
-    return exams
+    return {e.ref_id: m.Exam(e.ref_id, e.course_code, e.course_name, e.school_year, e.exam_period,
+                             e.exam_type, e.mark_format, e.registration_deadline_utc,
+                             components.get(e.ref_id, {}), e.is_deleted) for e in exam_rows}
 
 
 def load_sittings(session: Session, sitting_ids: set[str]) -> dict[str, m.ExamSitting]:
-    sittings = {}
-    for s in SITTINGS.rows(session, sitting_ids):
-        sittings[s.ref_id] = m.ExamSitting(
-            s.ref_id, s.exam_ref_id, s.component_code, s.writing_centre_code,
-            s.writing_centre_name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
-            s.student_capacity, s.is_special, s.is_deleted, s.authority_code)
-    return sittings
+    return _sittings_from(SITTINGS.rows(session, sitting_ids))
 
 
-def _count_registrations(session: Session, sitting_ids: set[str]) -> dict[str, int]:
-    """Undeleted Registered marks per sitting (the count rule 40552 compares)."""
-    return {sitting: count for sitting, count in REGISTRATION_COUNTS.rows(session, sitting_ids)}
-
-
-def _load_rescore_requests(session: Session, mark_refs: set[str]) -> list[m.RescoreRequest]:
-    return [m.RescoreRequest(r.ref_id, r.exam_mark_ref_id, r.payment_status, r.consent_status,
-                             r.is_cancelled, r.version) for r in RESCORE_REQUESTS.rows(session, mark_refs)]
-
-
-def _load_registration_requests(session: Session, refs: set[str]) -> dict[str, m.RegistrationRequest]:
-    return {r.ref_id: m.RegistrationRequest(r.ref_id, r.status, r.is_deleted)
-            for r in REGISTRATION_REQUESTS.rows(session, refs)}
-
-
-def _load_waived_fees(session: Session, asns: set[str]) -> list[m.WaivedFee]:
-    return [m.WaivedFee(f.ref_id, f.asn, f.course_code, f.expiry_school_year, f.expiry_exam_period,
-                        f.is_used, f.is_deleted, f.version) for f in WAIVED_FEES.rows(session, asns)]
-
-
-def _load_fee_links(session: Session, mark_refs: set[str]) -> dict[str, str]:
-    return {row.exam_mark_ref_id: row.waived_fee_ref_id for row in FEE_LINKS.rows(session, mark_refs)}
+def _sittings_from(rows: Iterable) -> dict[str, m.ExamSitting]:
+    return {s.ref_id: m.ExamSitting(
+        s.ref_id, s.exam_ref_id, s.component_code, s.writing_centre_code,
+        s.writing_centre_name or (s.writing_centre_code or ""), s.location_name, s.scheduled_utc,
+        s.student_capacity, s.is_special, s.is_deleted, s.authority_code) for s in rows}
 
 
 def load_enrolments(session: Session, asns: set[str]) -> Enrolments:
-    rows = ENROLMENTS.rows(session, asns)
+    return _enrolments_from(ENROLMENTS.rows(session, asns))
+
+
+def _enrolments_from(rows: Iterable) -> Enrolments:
     schools: dict[str, set[tuple[str, int]]] = defaultdict(set)
     authority = {}
     for row in rows:
         schools[row.asn].add((row.school_code, row.school_year))
         authority[row.school_code] = row.authority_code
     return Enrolments(dict(schools), authority)
-
-
-def _load_activity(session: Session, asns: set[str]) -> dict[str, int]:
-    return {row.asn: row.school_year for row in ACTIVITY.rows(session, asns)}
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 exactly their values, however many."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table, select
+import pytest
+from sqlalchemy import Boolean, Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table, select, text
+from sqlalchemy.exc import OperationalError
 
 from persistence import bulk
-from persistence.bulk import InQuery, bulk_insert, select_in
+from persistence.bulk import InQuery, bulk_insert, row_locks, rows_together, select_in
 from persistence.database import session_factory
 
 
@@ -57,5 +59,38 @@ def test_a_query_built_once_matches_each_call_s_values_across_chunks(engine, mon
             assert [r.d for r in query.rows(session, {"v4"})] == [4]
             assert query.rows(session, []) == []
         assert len(built) == 1, "the statement is built once, not per call"
+    finally:
+        metadata.drop_all(engine)
+
+
+def test_queries_sent_together_answer_each_in_order_and_a_driver_error_is_sqlalchemy_s(engine):
+    """rows_together: one pipeline on PostgreSQL, one query after another elsewhere; the same
+    rows either way, and an error (here a lock another transaction holds) raised as SQLAlchemy
+    raises it for its own statements, so callers catch one family."""
+    metadata = MetaData()
+    probe = Table("together_probe", metadata, Column("a", String(20), primary_key=True), Column("d", Integer))
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    by_a = InQuery(lambda match: select(probe.c.a, probe.c.d).where(match(probe.c.a)).order_by(probe.c.a))
+    by_d = InQuery(lambda match: select(probe.c.d).where(match(probe.c.d)))
+    try:
+        with engine.begin() as connection:
+            connection.execute(probe.insert(), [{"a": f"v{n}", "d": n} for n in range(5)])
+        with session_factory(engine)() as session:
+            first, nothing, second = rows_together(session, [(by_a, ["v3", "v1", "x"]), (by_d, []), (by_d, {4, 9})])
+            assert [(row.a, row.d) for row in first] == [("v1", 1), ("v3", 3)]
+            assert nothing == [] and [row.d for row in second] == [4]
+            assert rows_together(session, [(by_a, []), (by_d, set())]) == [[], []]
+        if engine.dialect.name != "postgresql":
+            return
+        locks = row_locks(probe.c.a)
+        with engine.connect() as holder:
+            holder.begin()
+            holder.execute(text("SELECT a FROM together_probe WHERE a = 'v2' FOR UPDATE"))
+            with session_factory(engine)() as session:
+                session.execute(text("SET LOCAL lock_timeout = '1ms'"))
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    rows_together(session, [(by_a, ["v1"]), (locks, ["v2"]), (by_d, [1])])
+            holder.rollback()
     finally:
         metadata.drop_all(engine)
