@@ -94,3 +94,27 @@ def test_queries_sent_together_answer_each_in_order_and_a_driver_error_is_sqlalc
             holder.rollback()
     finally:
         metadata.drop_all(engine)
+
+
+AWKWARD = ['quote"d', "back\\slash", "com,ma", "{brace}", " spaced ", "NULL", "", "é∑", "tab\tnew\nline"]
+
+
+def test_awkward_strings_match_exactly_through_queries_built_once(engine):
+    """On PostgreSQL the values go as one array literal (persistence.bulk.array_literal): every
+    character that literal syntax treats specially still matches only itself."""
+    metadata = MetaData()
+    probe = Table("awkward_probe", metadata, Column("a", String(20)), Column("d", Integer))
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    query = InQuery(lambda match: select(probe.c.a, probe.c.d).where(match(probe.c.a)))
+    try:
+        with engine.begin() as connection:
+            connection.execute(probe.insert(), [{"a": a, "d": n} for n, a in enumerate(AWKWARD)]
+                               + [{"a": "quoted", "d": 99}, {"a": "brace", "d": 98}])
+        with session_factory(engine)() as session:
+            for value in AWKWARD:
+                assert [(r.a, r.d) for r in query.rows(session, [value])] == [(value, AWKWARD.index(value))]
+            (together,) = rows_together(session, [(query, AWKWARD)])
+            assert sorted(r.d for r in together) == list(range(len(AWKWARD)))
+    finally:
+        metadata.drop_all(engine)
