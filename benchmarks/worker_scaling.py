@@ -9,8 +9,10 @@ clients register on the same sittings and post results on the same sittings, abo
 in ten refused on purpose (3004, 9023, 9059, 40540, 40552).
 
 A first short run, not counted, warms the database.  Printed per run: workers, records/s,
-latency p50/p95; then the ratio of the two medians (two workers over one), each round's own
-ratio, and any unexpected rejection or fault (the run is only valid without them).
+latency p50/p95, and the machine's idle CPU during the clients' run (from /proc/stat; the
+server, PostgreSQL and the clients share the machine's cores, so a run with almost no idle CPU
+is bound by the cores, not by the service's locks); then the ratio of the two medians (two
+workers over one), each round's own ratio, and any unexpected rejection or fault (the run is only valid without them).
 
     python benchmarks/worker_scaling.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 """
@@ -53,6 +55,13 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(idle, all) clock ticks of every CPU since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    return fields[3] + fields[4], sum(fields)  # idle + iowait
+
+
 def run_load(url: str, args, seed: int) -> Stats:
     client_args = argparse.Namespace(seed=seed, organization="O.1", base_url=url,
                                      records_per_request=args.records_per_request)
@@ -61,7 +70,10 @@ def run_load(url: str, args, seed: int) -> Stats:
     stats = Stats()
     clients = [Client(i, province, province.students[i::args.clients], client_args, stats)
                for i in range(args.clients)]
+    idle_before, all_before = cpu_ticks()
     stats.seconds = run_clients(clients, args.warmup, args.seconds)  # type: ignore[attr-defined]
+    idle_after, all_after = cpu_ticks()
+    stats.idle = (idle_after - idle_before) / max(1, all_after - all_before)  # type: ignore[attr-defined]
     return stats
 
 
@@ -101,6 +113,7 @@ def main() -> None:
             print(f"round {round_number} workers {workers}: {rate:7.1f} records/s  "
                   f"{len(stats.latencies) / seconds:5.1f} requests/s  latency p50 "
                   f"{percentile(latencies, 0.5) * 1000:.0f} ms p95 {percentile(latencies, 0.95) * 1000:.0f} ms"
+                  f"  idle CPU {stats.idle:.0%}"  # type: ignore[attr-defined]
                   f"  unexpected {dict(stats.unexpected)}  faults {dict(stats.failures)}", flush=True)
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
     print(f"{args.clients} clients, {args.records_per_request} records per request: median "
