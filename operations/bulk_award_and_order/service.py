@@ -561,6 +561,15 @@ def awarded_not_ordered(new_unit_of_work: UnitOfWorkFactory, run_id: int, limit:
     return found[:limit]
 
 
+def exported(new_unit_of_work: UnitOfWorkFactory, file: CsvDownload, run_id: int, kind: str, *,
+             operator: str, now: datetime) -> Iterator[bytes]:
+    """The file's bytes as they are made, its export audited once the whole file has been made:
+    a failure half-way (a credential gone, the database lost) raises before any export is
+    recorded, so the audit log never shows an export that did not happen."""
+    yield from file.chunks()
+    record_export(new_unit_of_work, run_id, kind, operator=operator, now=now, records=file.records)
+
+
 def record_export(new_unit_of_work: UnitOfWorkFactory, run_id: int, kind: str, *, operator: str,
                   now: datetime, records: int) -> None:
     """An exported CSV holds student data: who took which one is audited."""

@@ -200,10 +200,13 @@ def cancel(selection_id: int):
     return redirect(url_for("bulk.search_form"))
 
 
-def _csv(file: service.CsvDownload) -> Response:
+def _csv(file: service.CsvDownload, run_id: int, kind: str) -> Response:
     """Sent as it is made, a chunk of students at a time: the worker never holds the whole file
-    (the front still gathers the worker's answer before sending it on, as bytes)."""
-    return Response(file.chunks(), mimetype="text/csv",
+    (the front still gathers the worker's answer before sending it on, as bytes).  The export
+    is audited once the whole file has been made (a failure half-way ends in a 502 and no
+    export recorded)."""
+    body = service.exported(_units(), file, run_id, kind, operator=operator(), now=now())
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{file.name}"'})
 
 
@@ -212,9 +215,7 @@ def _csv(file: service.CsvDownload) -> Response:
 def pre_processing_csv(selection_id: int):
     _details(selection_id)
     file = service.pre_processing_csv(_units(), selection_id, time_zone=context().settings.time_zone)
-    service.record_export(_units(), selection_id, "Pre-Processing", operator=operator(), now=now(),
-                          records=file.records)
-    return _csv(file)
+    return _csv(file, selection_id, "Pre-Processing")
 
 
 def _progress(run_id: int) -> dict:
@@ -264,8 +265,7 @@ def post_processing_csv(run_id: int, kind: str):
         abort(404)
     name = "Successful" if kind == "successful" else "Un-successful"
     file = service.post_processing_csv(_units(), run_id, name, time_zone=context().settings.time_zone)
-    service.record_export(_units(), run_id, name, operator=operator(), now=now(), records=file.records)
-    return _csv(file)
+    return _csv(file, run_id, name)
 
 
 @blueprint.get("/schools")

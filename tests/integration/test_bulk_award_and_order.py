@@ -316,3 +316,29 @@ def test_a_search_and_its_staleness_check_made_in_small_chunks_are_the_same(prov
     start = service.start_run(units, chosen.run_id, "automated", operator=OPERATOR, now=NOW)
     assert start.started
     assert (start.staleness.no_longer_eligible, start.staleness.newly_eligible) == (2, 3)
+
+
+def test_an_export_is_audited_once_its_whole_file_is_made_and_not_when_it_fails(province, units):
+    chosen = run_all(units)
+
+    def exports() -> int:
+        return store.count(province, t.RequestAudit, operation="ExportSuccessfulCsv")
+
+    body = service.exported(units, service.post_processing_csv(units, chosen.run_id, "Successful", chunk=100),
+                            chosen.run_id, "Successful", operator=OPERATOR, now=NOW)
+    first = next(body)
+    assert first.startswith("\ufeff".encode()) and exports() == 0, "nothing audited before the file is made"
+    assert b"".join(body) and exports() == 1
+
+    # A credential gone from under the run: the file fails half-way and no export is recorded.
+    ordered = [s for s in service.students(units, chosen.run_id) if s.state == "Ordered"]
+    with province.begin() as connection:
+        connection.execute(t.table(t.BulkAwardRunStudent).update().where(
+            t.BulkAwardRunStudent.run_id == chosen.run_id,
+            t.BulkAwardRunStudent.position == ordered[len(ordered) // 2].position).values(
+            credential_number="ZZZZZZZZZZ"))
+    body = service.exported(units, service.post_processing_csv(units, chosen.run_id, "Successful", chunk=100),
+                            chosen.run_id, "Successful", operator=OPERATOR, now=NOW)
+    with pytest.raises(service.BulkAwardError, match="is missing"):
+        b"".join(body)
+    assert exports() == 1
