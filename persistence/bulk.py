@@ -1,7 +1,6 @@
 """Small helpers for set-based queries."""
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -38,19 +37,10 @@ def select_in(session, statement_for, values: Iterable) -> list:
     run).  Not ``column = ANY(:array)``: with a thousand values the planner
     prices that as a sequential scan comparing each row with the whole array
     (28 ms on 100,000 exam marks), where the semi-join probes the index (9 ms).
-    Elsewhere it is ``column IN (...)`` in chunks under SQLite's limits.
+    Elsewhere it is ``column IN (...)`` in chunks under SQLite's limits.  The statement is built
+    for this call (it may depend on more than the values); :class:`InQuery` keeps it.
     """
-    values = sorted(set(values))
-    if not values:
-        return []
-    rows: list = []
-    if is_postgresql(session):
-        def match(column):
-            return column.in_(select(func.unnest(bindparam(None, values, type_=ARRAY(column.type)))))
-        return session.execute(statement_for(match)).all()
-    for chunk in chunked(values):
-        rows.extend(session.execute(statement_for(lambda column, chunk=chunk: column.in_(chunk))).all())
-    return rows
+    return InQuery(statement_for).rows(session, values)
 
 
 IN_VALUES = "in_values"
@@ -105,6 +95,7 @@ class InQuery:
 
     def parameter(self, values: list):
         """The values as this query's PostgreSQL statement takes them."""
+        self._statement(True)  # which form it takes is known once it is built
         return array_literal(values) if self._literal else values
 
     def compiled(self, dialect) -> tuple[str, dict]:
@@ -156,8 +147,11 @@ def rows_together(session, queries: Sequence[tuple[InQuery, Iterable]]) -> list[
                 cursors.append(cursor)
         found: list[list] = []
         for cursor in cursors:
-            with contextlib.nullcontext() if cursor is None else cursor:
-                found.append(cursor.fetchall() if cursor is not None else [])
+            if cursor is None:
+                found.append([])
+                continue
+            with cursor:
+                found.append(cursor.fetchall())
         return found
     except psycopg.Error as error:
         # As SQLAlchemy raises a driver's error for its own statements (never with the values).
@@ -172,11 +166,10 @@ def row_locks(column) -> InQuery:
                    .with_for_update(key_share=True))
 
 
-def lock_rows(session, column, values: Iterable, query: InQuery | None = None) -> None:
+def lock_rows(session, column, values: Iterable) -> None:
     """``SELECT … FOR NO KEY UPDATE`` the rows whose ``column`` is in ``values``,
     in ``column`` order: every writer takes its locks in the same order, so two
-    concurrent batches wait for each other instead of deadlocking.  ``query``: the
-    :func:`row_locks` of ``column``, built once by a caller that locks often.
+    concurrent batches wait for each other instead of deadlocking.
 
     NO KEY UPDATE, not UPDATE: it serializes the writers that take it, yet does
     not wait for (or block) the KEY SHARE lock that inserting a row which
@@ -184,7 +177,7 @@ def lock_rows(session, column, values: Iterable, query: InQuery | None = None) -
     results on a sitting, or an award referencing a student, goes on beside a
     batch that holds that sitting or student.  (SQLite ignores row locks; its
     ``BEGIN IMMEDIATE`` already serializes writers.)"""
-    (query or row_locks(column)).rows(session, values)
+    row_locks(column).rows(session, values)
 
 
 def bulk_insert(session, table, rows: list[dict]) -> None:

@@ -96,12 +96,6 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
-    with csv_file(path, columns) as add:
-        add(rows)
-    return path
-
-
 @contextmanager
 def csv_file(path: Path, columns: Sequence[str]) -> Iterator[Callable[[Iterable[Sequence[str]]], None]]:
     """A CSV file written as its rows come (the same bytes as :func:`to_bytes`): yields the

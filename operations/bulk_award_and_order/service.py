@@ -196,10 +196,16 @@ def students(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int = LOAD
     """Every student of a selection or run, in its order, ``chunk`` at a time from the store."""
     with new_unit_of_work(read_only=True) as uow:
         _details(uow, run_id)
-        after = -1
-        while found := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+        for found in _student_chunks(uow, run_id, chunk):
             yield from found
-            after = found[-1].position
+
+
+def _student_chunks(uow: UnitOfWork, run_id: int, chunk: int) -> Iterator[list[store.RunStudent]]:
+    """A run's students in its order, ``chunk`` at a time, whatever their state."""
+    after = -1
+    while found := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+        yield found
+        after = found[-1].position
 
 
 def write_pre_processing_csv(new_unit_of_work: UnitOfWorkFactory, chosen: Selection, out_dir: Path, *,
@@ -216,11 +222,9 @@ def _pre_processing_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chu
     """The Pre-Processing CSV's rows, ``chunk`` students at a time, in the selection's order."""
     with new_unit_of_work(read_only=True) as uow:
         order = awarding_order(uow)
-        after = -1
-        while found := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+        for found in _student_chunks(uow, run_id, chunk):
             profiles = uow.bulk_runs.profiles(s.asn for s in found)
             yield [_row(s, profiles, order).cells() for s in found]
-            after = found[-1].position
 
 
 def _row(student: store.RunStudent, profiles: dict[str, store.Profile], order: AwardingOrder) -> reports.Row:
@@ -454,8 +458,7 @@ def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int 
     with new_unit_of_work(read_only=True) as uow:
         order = awarding_order(uow)
         codes = uow.code_tables.load()
-        after = -1
-        while students := uow.bulk_runs.students_in_states(run_id, ALL_STATES, chunk, after):
+        for students in _student_chunks(uow, run_id, chunk):
             profiles = uow.bulk_runs.profiles(s.asn for s in students)
             credentials = uow.bulk_runs.credentials(s.credential_number for s in students)
             items = uow.bulk_runs.ordered_items(s.credential_number for s in students)
@@ -471,7 +474,6 @@ def _report_chunks(new_unit_of_work: UnitOfWorkFactory, run_id: int, chunk: int 
                 else:
                     unsuccessful.append(cells + ["Not processed (run interrupted)", "", ""])
             yield successful, unsuccessful
-            after = students[-1].position
 
 
 def _awarded_cells(run_id: int, student: store.RunStudent,
