@@ -32,8 +32,12 @@ words), how many times a request sent it and its median time from the driver's e
 SQLAlchemy's having the cursor back (the round trip, PostgreSQL's work and the driver's),
 beside the phase's whole time: what of a phase is the database and what is Python.
 
+With ``--rules`` it times each rule of every record on its own and prints, per rule, the
+median microseconds a record spends in it, and how many records it rejected: where the rules
+phase goes.  Timing each call adds its own cost, measured on an empty rule and printed as well.
+
     python benchmarks/submit_breakdown.py [--database-url URL] [--records 1000] [--runs 7] [--memory]
-                                          [--statements] [--profile FILE]
+                                          [--statements] [--rules] [--profile FILE]
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ from load import refresh_statistics
 from submit_exam_marks import clear_marks, envelope, province
 
 import pasi_core  # noqa: F401
-from operations.submit_diploma_exam_mark import endpoint, service
+from operations.submit_diploma_exam_mark import endpoint, rules, service
 from pasi_core.app.application import create_wsgi_app
 from pasi_core.app.memory import freeze_start_up_heap, release_free_memory
 from pasi_core.kernel.settings import Settings
@@ -172,6 +176,38 @@ def resident_kib() -> int:
         return int(statm.read().split()[1]) * PAGE_KIB
 
 
+RULE_NANOSECONDS: dict[str, int] = defaultdict(int)
+RULE_REJECTIONS: dict[str, int] = defaultdict(int)
+CHECKED = [0]
+
+
+def check_record_rule_by_rule(check) -> list:
+    """service.check_record, with each rule's time kept apart (same rules, same order)."""
+    violations: list = []
+    clock = time.perf_counter_ns
+    for rule in rules.RULES:
+        started = clock()
+        found = list(rule(check))
+        RULE_NANOSECONDS[rule.__name__] += clock() - started
+        if found:
+            RULE_REJECTIONS[rule.__name__] += 1
+            violations += found
+    CHECKED[0] += 1
+    return violations
+
+
+def timing_cost_ns() -> float:
+    """What timing one rule adds: the same loop around a rule that does nothing."""
+    def nothing(check):
+        return iter(())
+    clock, spent, calls = time.perf_counter_ns, 0, 100_000
+    for _ in range(calls):
+        started = clock()
+        list(nothing(None))
+        spent += clock() - started
+    return spent / calls
+
+
 def instrument() -> None:
     operation = endpoint.SUBMIT_DIPLOMA_EXAM_MARK
     wrap(pipeline, "parse_operation", "parse")
@@ -208,6 +244,8 @@ def main() -> None:
                         help="also write a cProfile of the measured requests to FILE (pstats format)")
     parser.add_argument("--statements", action="store_true",
                         help="also print each phase's SQL statements: count and median time")
+    parser.add_argument("--rules", action="store_true",
+                        help="also print each rule's time per record (the rules phase, rule by rule)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='pasi-breakdown-')}/b.sqlite3"
     engine = create_database_engine(url)
@@ -215,6 +253,8 @@ def main() -> None:
     schema.upgrade(engine)
     load_document(session_factory(engine), province(max(args.records, 1000),
                                                     datetime.now(UTC).replace(tzinfo=None)))
+    if args.rules:
+        service.check_record = check_record_rule_by_rule  # before instrument() wraps it
     instrument()
     if args.statements:
         time_statements(engine)
@@ -242,9 +282,13 @@ def main() -> None:
     runs: list[dict[str, float]] = []
     profiler = cProfile.Profile() if args.profile else None
     statements: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    rule_runs: list[tuple[dict[str, float], dict[str, int]]] = []
     for run in range(args.runs):
         TIMINGS.clear()
         STATEMENTS.clear()
+        RULE_NANOSECONDS.clear()
+        RULE_REJECTIONS.clear()
+        CHECKED[0] = 0
         payload = envelope(args.records, run)
         release_free_memory()  # what earlier runs left free goes back first, as after any large request
         rss_before = resident_kib()
@@ -258,6 +302,9 @@ def main() -> None:
             total = (time.perf_counter() - started) * 1000
             if profiler:
                 profiler.disable()
+        if CHECKED[0]:
+            rule_runs.append(({name: ns / CHECKED[0] / 1000 for name, ns in RULE_NANOSECONDS.items()},
+                              dict(RULE_REJECTIONS)))
         for key, times in STATEMENTS.items():
             statements[key].append((len(times), sum(times) * 1000))
         clear_marks(engine)
@@ -285,6 +332,17 @@ def main() -> None:
         for (phase, words), seen in sorted(statements.items(), key=lambda item: item[0][0]):
             print(f"  {phase:9} {statistics.median(n for n, _ in seen):3.0f} "
                   f"{statistics.median(ms for _, ms in seen):6.2f}  {words}")
+    if rule_runs:
+        overhead = timing_cost_ns() / 1000
+        medians = {rule.__name__: statistics.median(per.get(rule.__name__, 0.0) for per, _ in rule_runs)
+                   for rule in rules.RULES}
+        print(f"rules per record (median of the runs), microseconds; timing one rule adds "
+              f"{overhead:.2f} us, included below")
+        print(f"  all {len(medians)} rules: {sum(medians.values()):.1f} us "
+              f"({sum(medians.values()) - overhead * len(medians):.1f} without the timing)")
+        for name, micros in sorted(medians.items(), key=lambda item: -item[1]):
+            rejected = statistics.median(rejections.get(name, 0) for _, rejections in rule_runs)
+            print(f"  {micros:6.2f}  {name}" + (f"  (rejected {rejected:.0f})" if rejected else ""))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .book import MarkBook
-from .fees import FEE_RELEASING_STATUSES, assess_registration_fee, should_release_fee
+from .fees import FEE_RELEASING_STATUSES, should_release_fee
 from .model import RescoreRequest, StoredExamMark, WaivedFee, rescore_request_status
 from .rules import MarkCheck, repeat_registrations
 
@@ -109,7 +109,7 @@ def _plan_waived_fee(check: MarkCheck, kind: str):
         return (), None
     linked = book.waived_fee_for(record.ref_id)
     if kind in (CREATE, RESTORE) and record.is_active_registration and linked is None:
-        assessment = assess_registration_fee(record, exam, book)
+        assessment = check.registration_fee
         fee = assessment.available_fee
         if assessment.fee_type is not None and fee is not None:
             return (replace(fee, is_used=True),), (record.ref_id, fee.ref_id)

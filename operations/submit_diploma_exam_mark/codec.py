@@ -6,7 +6,6 @@ order and presence are already guaranteed; it maps by tag.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from lxml import etree
 
@@ -27,11 +26,11 @@ _S = f"{{{namespaces.PASI_SERVICE}}}"
 _C = f"{{{namespaces.COMMON}}}"
 
 _COMPONENT_FIELDS = {
-    _S + "ComponentMarkStatus": "status", _S + "ExamSittingRefId": "sitting_ref_id",
-    _S + "MarkValue": "mark_value", _S + "MarkFormat": "mark_format",
-    _S + "MaximumMark": "maximum_mark", _S + "FormId": "form_id",
-    _S + "SuppliedContactName": "supplied_contact_name",
+    _S + "ComponentMarkStatus": 0, _S + "ExamSittingRefId": 1, _S + "MarkValue": 2,
+    _S + "MarkFormat": 3, _S + "MaximumMark": 4, _S + "FormId": 5, _S + "SuppliedContactName": 6,
 }
+"""Each component element's position among :class:`ComponentMark`'s fields."""
+_SITTING_REF_ID = _COMPONENT_FIELDS[_S + "ExamSittingRefId"]
 
 
 def read_request(operation: etree._Element) -> tuple[CallerFacts, list[SubmittedExamMark]]:
@@ -43,39 +42,43 @@ def read_request(operation: etree._Element) -> tuple[CallerFacts, list[Submitted
 
 
 def _read_exam_mark(index: int, info: etree._Element) -> SubmittedExamMark:
-    fields: dict[str, Any] = {"mark_value": None}
-    components: list[ComponentMark] = []
+    # Fields by position, not a dict of keywords: this runs once per record of every batch.
+    ref_id = asn = exam_ref_id = status = ""
+    mark_value: str | None = None
+    is_rescored = is_deleted = False
+    components: tuple[ComponentMark, ...] = ()
     version = 0
     for child in info:
         tag = child.tag[len(_S):]
         if tag == "ComponentMarks":
-            components = [_read_component(c) for c in child]
+            components = tuple([_read_component(c) for c in child])
         elif tag == "RefId":
-            fields["ref_id"] = text_of(child).lower()
+            ref_id = text_of(child).lower()
         elif tag == "StateProvinceId":
-            fields["asn"] = text_of(child)
+            asn = text_of(child)
         elif tag == "ExamRefId":
-            fields["exam_ref_id"] = text_of(child).lower()
+            exam_ref_id = text_of(child).lower()
         elif tag == "ExamMarkStatus":
-            fields["status"] = text_of(child)
+            status = text_of(child)
         elif tag == "MarkValue":
-            fields["mark_value"] = child.text
+            mark_value = child.text
         elif tag == "IsRescored":
-            fields["is_rescored"] = parse_xsd_boolean(text_of(child))
+            is_rescored = parse_xsd_boolean(text_of(child))
         elif tag == "IsDeleted":
-            fields["is_deleted"] = parse_xsd_boolean(text_of(child))
+            is_deleted = parse_xsd_boolean(text_of(child))
         elif tag == "PASICoreVersion":
             version = int(text_of(child))
         # EffectiveUtc is PASI-generated: a value sent is ignored.
-    return SubmittedExamMark(index, ExamMark(components=tuple(components), **fields), version)
+    return SubmittedExamMark(index, ExamMark(ref_id, asn, exam_ref_id, status, mark_value, is_rescored,
+                                             is_deleted, components), version)
 
 
 def _read_component(element: etree._Element) -> ComponentMark:
-    values = {}
+    values: list[str | None] = [None] * 7
     for child in element:
-        name = _COMPONENT_FIELDS[child.tag]
-        values[name] = text_of(child).lower() if name == "sitting_ref_id" else child.text
-    return ComponentMark(**values)
+        position = _COMPONENT_FIELDS[child.tag]
+        values[position] = text_of(child).lower() if position == _SITTING_REF_ID else child.text
+    return ComponentMark(*values)  # type: ignore[arg-type]  # the schema requires status and sitting
 
 
 def canonical(records: Sequence[SubmittedExamMark]) -> list:

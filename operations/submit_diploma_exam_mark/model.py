@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 
 # Exam Mark Status codes that rules name.  RE, RG, NW, WH, IN and IC are
 # PASI's; FE, PE, SC and SW are ours for statuses PASI names without a public
@@ -118,11 +119,12 @@ class Exam:
     def is_diploma_exam(self) -> bool:
         return self.exam_type in DIPLOMA_EXAM_TYPES
 
-    @property
+    @cached_property
     def active_components(self) -> Mapping[str, ExamComponent]:
+        # Cached: an exam is immutable and several rules of every record ask.
         return {code: c for code, c in self.components.items() if not c.is_deleted}
 
-    @property
+    @cached_property
     def first_scheduled_utc(self) -> datetime | None:
         times = [c.scheduled_utc for c in self.active_components.values() if c.scheduled_utc]
         return min(times) if times else None

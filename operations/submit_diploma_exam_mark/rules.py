@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from pasi_core.kernel.caller import MINISTRY_CLIENT_USER, Caller
 from pasi_core.kernel.code_tables import (
@@ -32,7 +33,7 @@ from pasi_core.kernel.students import Student, is_well_formed_asn
 
 from .access import is_written_at_callers_schools, may_access_student
 from .book import MarkBook
-from .fees import assess_registration_fee
+from .fees import FeeAssessment, assess_registration_fee
 from .model import (
     INCOMPLETE,
     INVALID,
@@ -118,6 +119,27 @@ class MarkCheck:
     @property
     def is_restore(self) -> bool:
         return self.stored is not None and self.stored.mark.is_deleted and not self.record.is_deleted
+
+    @property
+    def marks_of_asn(self) -> list[StoredExamMark]:
+        """The stored marks of the record's ASN (asked once: three rules need them, and no
+        rule changes the book)."""
+        marks = self.__dict__.get("_marks_of_asn")
+        if marks is None:
+            marks = self.__dict__["_marks_of_asn"] = self.book.marks_of_asn(self.record.asn)
+        return marks
+
+    @property
+    def registration_fee(self) -> FeeAssessment:
+        """The fee this record's registration needs for its exam (asked once: rule 40500
+        and the planned change)."""
+        assessment = self.__dict__.get("_registration_fee")
+        if assessment is None:
+            if self.exam is None:
+                raise ValueError("a registration fee is assessed only for a known diploma exam")
+            assessment = assess_registration_fee(self.record, self.exam, self.book)
+            self.__dict__["_registration_fee"] = assessment
+        return assessment
 
     def sitting_of(self, component: ComponentMark) -> ExamSitting | None:
         return self.book.sitting(component.sitting_ref_id)
@@ -294,7 +316,9 @@ def rule_40534_components_do_not_match_exam(check: MarkCheck) -> Iterator[Violat
         if sitting is None or sitting.exam_ref_id != exam.ref_id:
             return  # already reported by 40531 / 40530
         codes.append(sitting.component_code)
-    expected = set(exam.active_components)
+    expected = exam.active_components.keys()
+    if len(codes) == len(expected) and expected == set(codes):
+        return  # one mark for each component: the usual record
     problems = []
     missing = sorted(expected - set(codes))
     duplicated = sorted({code for code in codes if codes.count(code) > 1})
@@ -380,8 +404,7 @@ def rule_40555_part_of_open_registration_request(check: MarkCheck) -> Iterator[V
 
 
 # --- mark values and formats ------------------------------------------------------------
-@dataclass(frozen=True)
-class _MarkValueSlot:
+class _MarkValueSlot(NamedTuple):
     path: str
     value: str
     format_kind: str | None
@@ -462,13 +485,14 @@ def rule_99007_component_values_need_ministry_client_user(check: MarkCheck) -> I
 
 
 def rule_9024_leading_zeros(check: MarkCheck) -> Iterator[Violation]:
-    values = [("MarkValue", check.record.mark_value)]
+    value = check.record.mark_value
+    if value is not None and LEADING_ZERO.match(value):
+        yield Violation(9024, {"MarkValue": value}, "MarkValue")
     for path, component, _ in check.components():
-        values += [(f"{path}.MarkValue", component.mark_value),
-                   (f"{path}.MaximumMark", component.maximum_mark)]
-    for path, value in values:
-        if value is not None and LEADING_ZERO.match(value):
-            yield Violation(9024, {"MarkValue": value}, path)
+        for field_name, value in (("MarkValue", component.mark_value),
+                                  ("MaximumMark", component.maximum_mark)):
+            if value is not None and LEADING_ZERO.match(value):
+                yield Violation(9024, {"MarkValue": value}, f"{path}.{field_name}")
 
 
 def rule_40504_unexpected_exam_mark_value(check: MarkCheck) -> Iterator[Violation]:
@@ -534,8 +558,10 @@ def rule_40540_duplicate_component_registration(check: MarkCheck) -> Iterator[Vi
     if (exam is None or not check.record.is_active_registration
             or check.remove_repeat_registration_marks):
         return
-    mine = _component_centres(check.book, check.record)
-    for other in _other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn)):
+    mine: set[tuple[str, str | None]] | None = None  # found only when there is another registration
+    for other in _other_registrations_in_session(check, exam, check.marks_of_asn):
+        if mine is None:
+            mine = _component_centres(check.book, check.record)
         if mine & _component_centres(check.book, other.mark):
             yield Violation(40540, {"ASN": check.record.asn}, "ComponentMarks")
             return
@@ -549,7 +575,7 @@ def rule_40554_repeated_registration(check: MarkCheck) -> Iterator[Violation]:
     starts = exam.first_scheduled_utc
     if starts is not None and check.now >= starts:
         return  # late registrations are exempt
-    if any(_other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn))):
+    if any(_other_registrations_in_session(check, exam, check.marks_of_asn)):
         yield Violation(40554, {"ASN": check.record.asn})
 
 
@@ -576,7 +602,7 @@ def rule_40552_sitting_capacity_exceeded(check: MarkCheck) -> Iterator[Violation
 
 
 def rule_40553_too_many_exam_marks(check: MarkCheck) -> Iterator[Violation]:
-    if check.is_create and len(check.book.marks_of_asn(check.record.asn)) >= (
+    if check.is_create and len(check.marks_of_asn) >= (
             check.limits.max_exam_marks_per_student):
         yield Violation(40553, {"ASN": check.record.asn}, "StateProvinceId")
 
@@ -623,7 +649,7 @@ def rule_40500_registration_requires_fee(check: MarkCheck) -> Iterator[Violation
         return
     if not (check.is_create or check.is_restore):
         return  # the fee was settled when the registration was made
-    assessment = assess_registration_fee(check.record, exam, check.book)
+    assessment = check.registration_fee
     if assessment.fee_type is not None and assessment.available_fee is None:
         fee_name = check.book.codes.short_description(FEE_TYPE, assessment.fee_type)
         template = RULE_40500_MINISTRY_TEMPLATE if check.caller.is_ministry else None
@@ -694,7 +720,7 @@ def repeat_registrations(check: MarkCheck) -> list[StoredExamMark]:
     exam = check.exam
     if exam is None:
         return []
-    return list(_other_registrations_in_session(check, exam, check.book.marks_of_asn(check.record.asn)))
+    return list(_other_registrations_in_session(check, exam, check.marks_of_asn))
 
 
 def _other_registrations_in_session(check: MarkCheck, exam: Exam,
@@ -738,6 +764,8 @@ def _is_letter_grade(check: MarkCheck, value: str, school_year: int) -> bool:
 
 def _may_access_student(check: MarkCheck, student: Student) -> bool:
     """Student association (rule 9059): :func:`.access.may_access_student` over the batch's book."""
+    if check.caller.is_ministry:
+        return True  # as may_access_student decides, without gathering the enrolments
     book = check.book
     schools_by_student = book.enrolments.schools_by_student
     enrolments = [pair for asn in book.linked_asns(student.asn)

@@ -148,6 +148,23 @@ def test_9024_leading_zeros():
     assert [v.path for v in rules.rule_9024_leading_zeros(check(result, book(), MINISTRY))] == ["MarkValue"]
 
 
+def test_9024_names_every_field_with_a_leading_zero_in_record_order():
+    record = ExamMark("m1", "111111111", "old", "RG", "07", False, False, (
+        ComponentMark("RG", "owr", "08", "PCT", "090"), ComponentMark("RG", "oms", "80", "PCT", "100")))
+    assert [(v.path, v.params["MarkValue"]) for v in rules.rule_9024_leading_zeros(
+        check(record, book(), MINISTRY))] == [
+        ("MarkValue", "07"), ("ComponentMarks[0].MarkValue", "08"),
+        ("ComponentMarks[0].MaximumMark", "090")]
+
+
+def test_40534_one_mark_for_each_component_in_any_order_passes():
+    for sittings in (("wr1", "ms1"), ("ms1", "wr1"), ("ms2", "wr1")):
+        assert list(rules.rule_40534_components_do_not_match_exam(check(mark(sittings=sittings), book()))) == []
+    (violation,) = rules.rule_40534_components_do_not_match_exam(
+        check(mark(sittings=("wr1", "ms1", "ms2")), book()))
+    assert violation.params["Problem"] == "more than one mark for component(s) MS"
+
+
 def test_9017_a_letter_grade_past_its_expiry_school_year_is_refused():
     letter_exam = Exam("ltr", "L30", "Letters", 2026, "JUN", "DPE", "LTR", NOW - timedelta(days=1),
                        {"MS": ExamComponent("MS", "Machine Scored", True)})
