@@ -19,27 +19,27 @@ def operation(*exam_marks: str) -> etree._Element:
 </request></SubmitDiplomaExamMark>""")
 
 
-FULL = """<ExamMark>
+FULL = """<ExamMarkInfo>
   <RefId>AAAAAAAA-0000-0000-0000-000000000001</RefId><StateProvinceId>123456789</StateProvinceId>
   <ExamRefId>BBBBBBBB-0000-0000-0000-000000000002</ExamRefId><ExamMarkStatus>RG</ExamMarkStatus>
   <MarkValue>81</MarkValue><IsRescored>1</IsRescored><IsDeleted>false</IsDeleted>
   <ComponentMarks>
-    <ComponentMark><ComponentMarkStatus>RG</ComponentMarkStatus>
+    <ComponentMarkInfo><ComponentMarkStatus>RG</ComponentMarkStatus>
       <ExamSittingRefId>CCCCCCCC-0000-0000-0000-000000000003</ExamSittingRefId><MarkValue>40</MarkValue>
       <MarkFormat>PCT</MarkFormat><MaximumMark>50</MaximumMark><FormId>F7</FormId>
-      <SuppliedContactName>R. Tan</SuppliedContactName></ComponentMark>
-    <ComponentMark><ComponentMarkStatus>NW</ComponentMarkStatus>
-      <ExamSittingRefId>dddddddd-0000-0000-0000-000000000004</ExamSittingRefId></ComponentMark>
+      <SuppliedContactName>R. Tan</SuppliedContactName></ComponentMarkInfo>
+    <ComponentMarkInfo><ComponentMarkStatus>NW</ComponentMarkStatus>
+      <ExamSittingRefId>dddddddd-0000-0000-0000-000000000004</ExamSittingRefId></ComponentMarkInfo>
   </ComponentMarks>
   <PASICoreVersion>12</PASICoreVersion>
-</ExamMark>"""
+</ExamMarkInfo>"""
 
-MINIMAL = """<ExamMark>
+MINIMAL = """<ExamMarkInfo>
   <RefId>eeeeeeee-0000-0000-0000-000000000005</RefId><StateProvinceId>987654321</StateProvinceId>
   <ExamRefId>ffffffff-0000-0000-0000-000000000006</ExamRefId><ExamMarkStatus>RE</ExamMarkStatus>
   <IsRescored>false</IsRescored><IsDeleted>true</IsDeleted><ComponentMarks/>
   <PASICoreVersion>0</PASICoreVersion>
-</ExamMark>"""
+</ExamMarkInfo>"""
 
 
 def test_every_field_lands_in_its_own_place():
