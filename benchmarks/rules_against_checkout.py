@@ -23,13 +23,10 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib.util
-import io
 import itertools
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -37,16 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lxml import etree
-from submit_exam_marks import envelope, province
+from submit_exam_marks import envelope, in_process_caller, province_engine
 
 import pasi_core  # noqa: F401
 from operations.submit_diploma_exam_mark import changes, codec, rules, service
 from pasi_core.app.application import create_wsgi_app
 from pasi_core.kernel.settings import Settings
 from pasi_core.soap.authentication import DevelopmentAuthenticator
-from persistence import exam_mark_repository, schema
-from persistence.database import create_database_engine, session_factory
-from persistence.reference_loader import load_document
+from persistence import exam_mark_repository
 
 OPERATION_PACKAGE = Path("operations") / "submit_diploma_exam_mark"
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
@@ -125,21 +120,12 @@ def main() -> None:
     other_changes = importlib.import_module(f"{other}.changes")
     other_codec = importlib.import_module(f"{other}.codec")
 
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='pasi-rules-')}/r.sqlite3"
-    engine = create_database_engine(url)
-    schema.drop_everything(engine)
-    schema.upgrade(engine)
-    load_document(session_factory(engine), province(max(args.records, 1000),
-                                                    datetime.now(UTC).replace(tzinfo=None)))
+    engine = province_engine(args.database_url, max(args.records, 1000), "pasi-rules-")
     capture = Capture()
     app = create_wsgi_app(Settings(public_url="http://localhost", max_request_bytes=64 * 2**20),
                           engine=engine, authenticator=DevelopmentAuthenticator())
     payload = envelope(args.records, 0)
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/PASIService", "QUERY_STRING": "",
-               "CONTENT_TYPE": "text/xml", "CONTENT_LENGTH": str(len(payload)),
-               "wsgi.input": io.BytesIO(payload), "REMOTE_ADDR": "127.0.0.1",
-               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
-    answer = b"".join(app(environ, lambda status, headers, exc_info=None: None))
+    answer = in_process_caller(app)(payload)
     if capture.book is None or len(capture.records) != args.records:
         sys.exit("the request did not reach the service layer:\n" + answer[:2000].decode())
 

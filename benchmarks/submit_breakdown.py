@@ -46,22 +46,19 @@ import contextlib
 import cProfile
 import functools
 import gc
-import io
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load import refresh_statistics
-from submit_exam_marks import clear_marks, envelope, province
+from submit_exam_marks import clear_marks, envelope, in_process_caller, province_engine
 
 import pasi_core  # noqa: F401
 from operations.submit_diploma_exam_mark import endpoint, rules, service
@@ -76,12 +73,9 @@ from persistence import (
     code_tables,
     exam_mark_repository,
     replay,
-    schema,
     versions,
 )
 from persistence import unit_of_work as sql_unit_of_work
-from persistence.database import create_database_engine, session_factory
-from persistence.reference_loader import load_document
 
 TIMINGS: dict[str, float] = defaultdict(float)
 CURRENT_PHASE = ["other"]
@@ -247,12 +241,7 @@ def main() -> None:
     parser.add_argument("--rules", action="store_true",
                         help="also print each rule's time per record (the rules phase, rule by rule)")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='pasi-breakdown-')}/b.sqlite3"
-    engine = create_database_engine(url)
-    schema.drop_everything(engine)
-    schema.upgrade(engine)
-    load_document(session_factory(engine), province(max(args.records, 1000),
-                                                    datetime.now(UTC).replace(tzinfo=None)))
+    engine = province_engine(args.database_url, max(args.records, 1000), "pasi-breakdown-")
     if args.rules:
         service.check_record = check_record_rule_by_rule  # before instrument() wraps it
     instrument()
@@ -263,12 +252,7 @@ def main() -> None:
                           engine=engine, authenticator=DevelopmentAuthenticator())
     freeze_start_up_heap()  # as `pasi-core serve` does once the application is built
 
-    def call(payload: bytes) -> bytes:
-        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/PASIService", "QUERY_STRING": "",
-                   "CONTENT_TYPE": "text/xml", "CONTENT_LENGTH": str(len(payload)),
-                   "wsgi.input": io.BytesIO(payload), "REMOTE_ADDR": "127.0.0.1",
-                   "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
-        return b"".join(app(environ, lambda status, headers, exc_info=None: None))
+    call = in_process_caller(app)
 
     # Warm up, then give the planner the statistics of tables that hold a batch.
     for run in (-2, -1):

@@ -17,6 +17,7 @@ validate, rules, writes, response), end-to-end time, records per second
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import socket
@@ -151,6 +152,27 @@ def wait_until_healthy(url: str, seconds: float) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+def province_engine(database_url: str | None, students: int, prefix: str):
+    """An engine on a fresh benchmark province (SQLite in a temporary file when no URL)."""
+    url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix=prefix)}/province.sqlite3"
+    engine = create_database_engine(url)
+    schema.drop_everything(engine)
+    schema.upgrade(engine)
+    load_document(session_factory(engine), province(students, datetime.now(UTC).replace(tzinfo=None)))
+    return engine
+
+
+def in_process_caller(app):
+    """Send a SOAP body to the WSGI application in this process (no HTTP); return the answer."""
+    def call(payload: bytes) -> bytes:
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/PASIService", "QUERY_STRING": "",
+                   "CONTENT_TYPE": "text/xml", "CONTENT_LENGTH": str(len(payload)),
+                   "wsgi.input": io.BytesIO(payload), "REMOTE_ADDR": "127.0.0.1",
+                   "SERVER_NAME": "localhost", "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+        return b"".join(app(environ, lambda status, headers, exc_info=None: None))
+    return call
 
 
 def clear_marks(engine) -> None:
